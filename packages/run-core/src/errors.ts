@@ -1,0 +1,248 @@
+/**
+ * Every error that llama-pajamas throws on purpose is a {@link RunError} with a stable `code`.
+ * The codes, and how to solve each, are listed in `docs/errors.md` (a test keeps the two in step).
+ */
+
+/** Stable error codes, one per failure; `docs/errors.md` has a "How to solve" row for each. */
+export const RUN_ERROR_CODES = [
+  'ERR_RUN_INVALID_ARGUMENT',
+  'ERR_RUN_IMAGE_DECODE',
+  'ERR_RUN_IMAGE_TOO_LARGE',
+  'ERR_RUN_AUDIO_DECODE',
+  'ERR_RUN_AUDIO_UNSUPPORTED_FORMAT',
+  'ERR_RUN_AUDIO_TOO_LONG',
+  'ERR_RUN_TEXT_TOO_LONG',
+  'ERR_RUN_TENSOR_SHAPE',
+  'ERR_RUN_MODEL_NOT_FOUND',
+  'ERR_RUN_MODEL_UNRECOGNIZED',
+  'ERR_RUN_MODEL_OUTPUT_MISMATCH',
+  'ERR_RUN_MODEL_NOT_LOADED',
+  'ERR_RUN_UNSUPPORTED_OPERATION',
+  'ERR_RUN_INFERENCE',
+  'ERR_RUN_SESSION_DISPOSED',
+  'ERR_RUN_BACKEND_NOT_FOUND',
+  'ERR_RUN_LANGUAGE_UNSUPPORTED',
+  'ERR_RUN_SPEAKER_UNKNOWN',
+  'ERR_RUN_ABORTED',
+  'ERR_RUN_TIMEOUT',
+  'ERR_RUN_COREML_UNSUPPORTED_PLATFORM',
+  'ERR_RUN_COREML_BINDING_NOT_FOUND',
+  'ERR_RUN_CONVERTER_PYTHON_NOT_FOUND',
+  'ERR_RUN_CONVERTER_FAILED',
+] as const;
+
+/** One of {@link RUN_ERROR_CODES}. */
+export type RunErrorCode = (typeof RUN_ERROR_CODES)[number];
+
+/** Options accepted by every {@link RunError} constructor. */
+export interface RunErrorOptions {
+  /** The lower-level error that caused this one (kept for its stack). */
+  cause?: unknown;
+  /** Machine-readable facts about the failure (sizes, names, limits). */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Base class of every llama-pajamas error.
+ * @example
+ * try { await backend.detect(Buffer.from('nope')) } catch (e) { if (e instanceof RunError) console.log(e.code) }
+ * // ERR_RUN_IMAGE_DECODE
+ */
+export class RunError extends Error {
+  override name = 'RunError';
+  readonly code: RunErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: RunErrorCode, message: string, options: RunErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+/** A parameter has the wrong type or is out of range. */
+export class InvalidArgumentError extends RunError {
+  override name = 'InvalidArgumentError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_INVALID_ARGUMENT', message, options);
+  }
+}
+
+/** The bytes are not an image that can be decoded (empty, truncated, corrupt, or another kind of file). */
+export class ImageDecodeError extends RunError {
+  override name = 'ImageDecodeError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_IMAGE_DECODE', message, options);
+  }
+}
+
+/** The image has more pixels (or bytes) than the configured limit. */
+export class ImageTooLargeError extends RunError {
+  override name = 'ImageTooLargeError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_IMAGE_TOO_LARGE', message, options);
+  }
+}
+
+/** The audio could not be decoded (empty, truncated or corrupt). */
+export class AudioDecodeError extends RunError {
+  override name = 'AudioDecodeError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_AUDIO_DECODE', message, options);
+  }
+}
+
+/** The audio container or codec is not one that can be decoded here. */
+export class AudioUnsupportedFormatError extends RunError {
+  override name = 'AudioUnsupportedFormatError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_AUDIO_UNSUPPORTED_FORMAT', message, options);
+  }
+}
+
+/** The audio is longer than the configured limit. */
+export class AudioTooLongError extends RunError {
+  override name = 'AudioTooLongError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_AUDIO_TOO_LONG', message, options);
+  }
+}
+
+/** The text is longer than the configured limit. */
+export class TextTooLongError extends RunError {
+  override name = 'TextTooLongError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_TEXT_TOO_LONG', message, options);
+  }
+}
+
+/** A tensor's dims do not match its data or what a model expects. */
+export class TensorShapeError extends RunError {
+  override name = 'TensorShapeError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_TENSOR_SHAPE', message, options);
+  }
+}
+
+/** No model file or folder at the given path. */
+export class ModelNotFoundError extends RunError {
+  override name = 'ModelNotFoundError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_MODEL_NOT_FOUND', message, options);
+  }
+}
+
+/** The files exist but match no known model family; the message names what was looked for. */
+export class ModelUnrecognizedError extends RunError {
+  override name = 'ModelUnrecognizedError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_MODEL_UNRECOGNIZED', message, options);
+  }
+}
+
+/** The model's inputs or outputs do not have the shape its family needs. */
+export class ModelOutputMismatchError extends RunError {
+  override name = 'ModelOutputMismatchError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_MODEL_OUTPUT_MISMATCH', message, options);
+  }
+}
+
+/** A backend was used before `load()` or after `unload()`. */
+export class ModelNotLoadedError extends RunError {
+  override name = 'ModelNotLoadedError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_MODEL_NOT_LOADED', message, options);
+  }
+}
+
+/** The loaded model cannot do what was asked (for example text embeddings from an image-only model). */
+export class UnsupportedOperationError extends RunError {
+  override name = 'UnsupportedOperationError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_UNSUPPORTED_OPERATION', message, options);
+  }
+}
+
+/** The runtime failed while running a model; `cause` holds the runtime's own error. */
+export class InferenceError extends RunError {
+  override name = 'InferenceError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_INFERENCE', message, options);
+  }
+}
+
+/** A session was used after `dispose()`. */
+export class SessionDisposedError extends RunError {
+  override name = 'SessionDisposedError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_SESSION_DISPOSED', message, options);
+  }
+}
+
+/** No registered backend could be initialised; the message lists each candidate and why it failed. */
+export class BackendNotFoundError extends RunError {
+  override name = 'BackendNotFoundError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_BACKEND_NOT_FOUND', message, options);
+  }
+}
+
+/** The requested language is not one the speech model knows. */
+export class LanguageUnsupportedError extends RunError {
+  override name = 'LanguageUnsupportedError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_LANGUAGE_UNSUPPORTED', message, options);
+  }
+}
+
+/** The requested speaker (id or name) is not in the voice. */
+export class SpeakerUnknownError extends RunError {
+  override name = 'SpeakerUnknownError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_SPEAKER_UNKNOWN', message, options);
+  }
+}
+
+/** The operation was cancelled through its `AbortSignal`. */
+export class AbortedError extends RunError {
+  override name = 'AbortedError';
+  constructor(message = 'The operation was aborted.', options?: RunErrorOptions) {
+    super('ERR_RUN_ABORTED', message, options);
+  }
+}
+
+/** The operation took longer than its time limit. */
+export class TimeoutError extends RunError {
+  override name = 'TimeoutError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_TIMEOUT', message, options);
+  }
+}
+
+/** True when `value` is a {@link RunError}, optionally with the given code. */
+export function isRunError(value: unknown, code?: RunErrorCode): value is RunError {
+  return value instanceof RunError && (code === undefined || value.code === code);
+}
+
+/** Throws {@link AbortedError} when `signal` has been aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
+}
+
+/** Describes a value for an error message: `a string`, `an object`, `null`, `an array of 3`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value instanceof Uint8Array) return `a ${value.constructor.name} of ${value.byteLength} bytes`;
+  const type = typeof value;
+  if (type === 'number' || type === 'boolean' || type === 'bigint') return `${String(value)} (${type})`;
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** Builds an {@link InvalidArgumentError} in the shape `Expected <expected> for <name> but received <actual>.` */
+export function invalidParameter(name: string, expected: string, actual: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(`Expected ${expected} for ${name} but received ${describeValue(actual)}.`, {
+    details: { param: name },
+  });
+}
