@@ -1,3 +1,4 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -5,10 +6,9 @@ import { defineConfig } from 'vitest/config';
  * The JSON report feeds `tools/test/run-all.mjs`, which prints the workspace-wide `N passed, N failed` line.
  */
 export default defineConfig({
-  resolve: {
-    // Resolve workspace packages to their TypeScript sources (see each package.json's exports).
-    conditions: ['@llama-pajamas/source'],
-  },
+  // Resolve workspace packages to their TypeScript sources (see each package.json's exports).
+  resolve: { conditions: ['@llama-pajamas/source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['@llama-pajamas/source', ...defaultServerConditions] } },
   test: {
     reporters: ['default', ['json', { outputFile: '.reports/vitest.json' }]],
     testTimeout: 60_000,

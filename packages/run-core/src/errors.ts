@@ -235,8 +235,10 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value instanceof Uint8Array) return `a ${value.constructor.name} of ${value.byteLength} bytes`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${String(value)} (${typeof value})`;
+  }
   const type = typeof value;
-  if (type === 'number' || type === 'boolean' || type === 'bigint') return `${String(value)} (${type})`;
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 

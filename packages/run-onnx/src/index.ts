@@ -1,1 +1,7 @@
-export {};
+/**
+ * @llama-pajamas/run-onnx — llama-pajamas backends on onnxruntime-node.
+ */
+export type { OnnxSessionOptions, OnnxExecutionProvider, GraphOptimizationLevel, OnnxSessionFactory } from './session.js';
+export { OnnxSession } from './session-impl.js';
+export { onnxBackend } from './backend.js';
+export { readOnnxMetadata, type OnnxModelInfo } from './onnx-metadata.js';

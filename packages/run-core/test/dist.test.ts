@@ -1,0 +1,24 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const pkgDir = fileURLToPath(new URL('..', import.meta.url));
+
+// The built package must import under plain Node ESM (no Vite, no source condition): this catches
+// CommonJS-interop mistakes such as named imports from CJS packages, which pass tsc and vitest.
+// `pnpm test` builds first (turbo: test dependsOn build); run `pnpm build` before running this file alone.
+describe('built dist/', () => {
+  it('imports under plain Node and exposes the public API', () => {
+    const script = `
+      import * as core from '@llama-pajamas/run-core';
+      const names = Object.keys(core).sort();
+      const t = core.createTensor('float32', new Float32Array(2), [2]);
+      console.log(JSON.stringify({ names, dims: t.dims, isError: new core.ImageDecodeError('x') instanceof core.RunError }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: pkgDir, encoding: 'utf8' });
+    const parsed = JSON.parse(out) as { names: string[]; dims: number[]; isError: boolean };
+    expect(parsed.dims).toEqual([2]);
+    expect(parsed.isError).toBe(true);
+    expect(parsed.names).toEqual(expect.arrayContaining(['RunError', 'VisionBackend', 'STTBackend', 'TTSBackend', 'registerBackend']));
+  });
+});
