@@ -12,3 +12,5 @@ export * from './backends/model-backend.js';
 export * from './backends/vision-backend.js';
 export * from './backends/stt-backend.js';
 export * from './backends/tts-backend.js';
+export * from './image/index.js';
+export * from './post/index.js';
