@@ -23,6 +23,7 @@ export const RUN_ERROR_CODES = [
   'ERR_RUN_BACKEND_NOT_FOUND',
   'ERR_RUN_LANGUAGE_UNSUPPORTED',
   'ERR_RUN_SPEAKER_UNKNOWN',
+  'ERR_RUN_PHONEMIZER_NOT_FOUND',
   'ERR_RUN_ABORTED',
   'ERR_RUN_TIMEOUT',
   'ERR_RUN_COREML_UNSUPPORTED_PLATFORM',
@@ -201,6 +202,14 @@ export class SpeakerUnknownError extends RunError {
   override name = 'SpeakerUnknownError';
   constructor(message: string, options?: RunErrorOptions) {
     super('ERR_RUN_SPEAKER_UNKNOWN', message, options);
+  }
+}
+
+/** Text-to-speech needs espeak-ng phonemes but the optional `espeak-ng` package (GPL-3.0) is not installed. */
+export class PhonemizerNotFoundError extends RunError {
+  override name = 'PhonemizerNotFoundError';
+  constructor(message: string, options?: RunErrorOptions) {
+    super('ERR_RUN_PHONEMIZER_NOT_FOUND', message, options);
   }
 }
 

@@ -5,3 +5,7 @@ export type { OnnxSessionOptions, OnnxExecutionProvider, GraphOptimizationLevel,
 export { OnnxSession } from './session-impl.js';
 export { onnxBackend } from './backend.js';
 export { readOnnxMetadata, type OnnxModelInfo } from './onnx-metadata.js';
+export * from './vision/index.js';
+export * from './speech/vad.js';
+export * from './speech/whisper.js';
+export * from './speech/tts.js';

@@ -35,9 +35,11 @@ function skipField(buf: Uint8Array, c: Cursor, wireType: number): void {
     case 1:
       c.pos += 8;
       return;
-    case 2:
-      c.pos += readVarint(buf, c);
+    case 2: {
+      const length = readVarint(buf, c);
+      c.pos += length;
       return;
+    }
     case 5:
       c.pos += 4;
       return;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTensor, isRunError, registerBackend, resolveBackend, unregisterBackend } from '@llama-pajamas/run-core';
 import { OnnxSession, onnxBackend, readOnnxMetadata } from '../src/index.js';
 import { readFileSync } from 'node:fs';
-import { models } from './fixtures/index.js';
+import { fixtures, models } from './fixtures/index.js';
 
 describe('OnnxSession', () => {
   it('opens a real model and describes its inputs and outputs', async () => {
@@ -69,5 +69,13 @@ describe('readOnnxMetadata', () => {
   it('reads nothing from a model without metadata_props and survives garbage', () => {
     expect(readOnnxMetadata(readFileSync(models.yoloxNano)).metadata).toEqual({});
     expect(readOnnxMetadata(new Uint8Array([0xff, 0xff, 0xff])).metadata).toEqual({});
+  });
+});
+
+describe('readOnnxMetadata on an Ultralytics export', () => {
+  it('reads names, imgsz, stride and task past the graph', async () => {
+    await using session = await OnnxSession.create(fixtures.path('yolov8-tiny/yolov8-tiny.onnx'));
+    expect(session.metadata).toMatchObject({ task: 'detect', stride: '32', imgsz: '[64, 64]' });
+    expect(session.metadata.names).toMatch(/^\{0: 'person', 1: 'bicycle'/);
   });
 });

@@ -5,6 +5,7 @@ import { createTensor } from '../tensor.js';
 import type { Tensor } from '../tensor.js';
 import type { ImageInput } from '../types/vision.js';
 import { readImageBytes, resolveImageLimits } from './decode.js';
+import { readJpegHeader } from './jpeg-header.js';
 import type { ImageLimits } from './decode.js';
 import {
   coverGeometry,
@@ -245,6 +246,17 @@ async function toRaw(pipeline: Sharp, maxPixels: number): Promise<{ data: Buffer
   }
 }
 
+/** Throws when libvips produced another size than the header promised (a header it reads differently). */
+function checkDecodedSize(info: OutputInfo, width: number, height: number): void {
+  if (info.width !== width || info.height !== height) {
+    throw new ImageDecodeError(
+      `The image decoded to ${info.width}x${info.height} pixels but its header led to expect ${width}x${height}. ` +
+        'Expected a well-formed image; re-encode it (for example with sharp or PIL) and try again.',
+      { details: { reason: 'size-mismatch', width: info.width, height: info.height, expectedWidth: width, expectedHeight: height } },
+    );
+  }
+}
+
 /**
  * Decodes once and resizes in libvips, giving interleaved RGB bytes at the resized size. Shrinking axes use
  * libvips' antialiased `resize` (with JPEG shrink-on-load); enlarging axes use an `affine` with pixel-centre
@@ -261,9 +273,17 @@ async function decodeResized(
   let sourceHeight: number;
   try {
     image = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', autoOrient: true, sequentialRead: true });
-    const meta = await image.metadata();
-    sourceWidth = meta.autoOrient.width;
-    sourceHeight = meta.autoOrient.height;
+    // JPEG: size and orientation straight from the markers (no second libvips header read); others ask libvips.
+    const jpeg = readJpegHeader(bytes);
+    if (jpeg !== undefined) {
+      const swap = jpeg.orientation >= 5;
+      sourceWidth = swap ? jpeg.height : jpeg.width;
+      sourceHeight = swap ? jpeg.width : jpeg.height;
+    } else {
+      const meta = await image.metadata();
+      sourceWidth = meta.autoOrient.width;
+      sourceHeight = meta.autoOrient.height;
+    }
   } catch (cause) {
     throw wrapSharpError(cause, maxPixels);
   }
@@ -296,12 +316,14 @@ async function decodeResized(
   if (downW === resizeWidth && downH === resizeHeight) {
     const out = await toRaw(pipeline, maxPixels);
     throwIfAborted(signal);
+    checkDecodedSize(out.info, downW, downH);
     return { data: out.data, stride: out.info.width, rows: out.info.height, sourceWidth, sourceHeight, geometry };
   }
   // Enlarging on at least one axis: replicate the edges, then an affine with pixel-centre alignment.
   const m = UPSCALE_MARGIN;
   const padded = await toRaw(pipeline.extend({ top: m, bottom: m, left: m, right: m, extendWith: 'copy' }), maxPixels);
   throwIfAborted(signal);
+  checkDecodedSize(padded.info, downW + 2 * m, downH + 2 * m);
   const sx = resizeWidth / downW;
   const sy = resizeHeight / downH;
   let out: { data: Buffer; info: OutputInfo };

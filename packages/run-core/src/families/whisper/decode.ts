@@ -1,0 +1,253 @@
+import { deflateSync } from 'node:zlib';
+import { throwIfAborted } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import type { WhisperModelConfig } from './config.js';
+import { applyTimestampRules, logSumExp, rowStats, sampleToken, suppress, topK, type RowStats } from './logits.js';
+import type { DecoderState, StepLogits, WhisperRunner } from './runner.js';
+import type { WhisperTokenizer } from './tokenizer.js';
+
+/** Options of one 30 s window's decoding. */
+export interface WindowDecodeOptions {
+  /** Language token id (multilingual models). */
+  readonly languageToken?: number;
+  /** Task token id (multilingual models). */
+  readonly taskToken?: number;
+  /** Decode timestamp tokens (needed for segments and seeking). */
+  readonly withTimestamps: boolean;
+  /** Previous text as tokens (conditioning; the last 223 are kept). */
+  readonly promptTokens?: readonly number[];
+  /** 0 = greedy or beam search; > 0 = sampling. */
+  readonly temperature: number;
+  /** Beam width used at temperature 0 (1 = greedy). */
+  readonly beamSize: number;
+  /** Most tokens to sample (capped so that prefix + tokens ≤ the decoder context). */
+  readonly maxNewTokens?: number;
+  /** Use the KV cache (default true); false recomputes the whole sequence each step (a reference for tests). */
+  readonly useCache?: boolean;
+  /** Never stop at EOT (benchmarks: decode exactly `maxNewTokens`). */
+  readonly ignoreEot?: boolean;
+  /** Uniform [0,1) source for sampling. */
+  readonly random: () => number;
+  readonly signal?: AbortSignal;
+}
+
+/** What one window's decoding gives. */
+export interface WindowDecodeResult {
+  /** Sampled tokens, text and timestamps, without EOT. */
+  readonly tokens: number[];
+  /** Log-probability of each sampled token. */
+  readonly tokenLogprobs: number[];
+  readonly sumLogprob: number;
+  /** Sum of log-probabilities / (tokens + 1), as OpenAI computes it. */
+  readonly avgLogprob: number;
+  /** Probability of the no-speech token at the SOT position. */
+  readonly noSpeechProb: number;
+  readonly temperature: number;
+  readonly text: string;
+  readonly compressionRatio: number;
+}
+
+/**
+ * gzip-style compression ratio of a text as OpenAI computes it (`len(bytes) / len(zlib.compress(bytes))`); very
+ * repetitive text (a looping decoder) scores above 2.4.
+ */
+export function compressionRatio(text: string): number {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length === 0) return 0;
+  return bytes.length / deflateSync(bytes).length;
+}
+
+/** Builds the decoder prefix: `[<|startofprev|> prompt…] <|startoftranscript|> [lang task] [<|notimestamps|>]`. */
+export function buildPrefix(
+  tokenizer: WhisperTokenizer,
+  config: WhisperModelConfig,
+  options: Pick<WindowDecodeOptions, 'languageToken' | 'taskToken' | 'withTimestamps' | 'promptTokens'>,
+): { prefix: number[]; sotIndex: number } {
+  const sp = tokenizer.special;
+  const sot: number[] = [sp.sot];
+  if (config.isMultilingual) {
+    if (options.languageToken !== undefined) sot.push(options.languageToken);
+    if (options.taskToken !== undefined) sot.push(options.taskToken);
+  }
+  if (!options.withTimestamps) sot.push(sp.noTimestamps);
+  const prompt = options.promptTokens ?? [];
+  if (prompt.length === 0) return { prefix: sot, sotIndex: 0 };
+  const keep = Math.floor(config.maxTargetPositions / 2) - 1;
+  const kept = prompt.slice(-keep);
+  return { prefix: [sp.sotPrev, ...kept, ...sot], sotIndex: 1 + kept.length };
+}
+
+/** One position's logits: a view into the step's buffer (filtered in place, never copied). */
+function row(logits: StepLogits, b: number, pos: number): Float32Array {
+  const off = (b * logits.length + pos) * logits.vocab;
+  return logits.data.subarray(off, off + logits.vocab);
+}
+
+/** softmax(x)[index], as `exp(logSoftmax(x)[index])` with the float32 rounding of a log-softmax row. */
+function softmaxAt(x: Float32Array, index: number): number {
+  return Math.exp(Math.fround((x[index] as number) - logSumExp(x)));
+}
+
+interface Ctx {
+  runner: WhisperRunner;
+  tokenizer: WhisperTokenizer;
+  config: WhisperModelConfig;
+  hidden: Tensor;
+  opts: WindowDecodeOptions;
+  suppressAlways: number[];
+}
+
+/** Applies the logit rules to one row in place; returns the filtered row's max, argmax and log-sum-exp. */
+function filter(ctx: Ctx, logits: Float32Array, sampled: readonly number[]): RowStats {
+  const sp = ctx.tokenizer.special;
+  if (sampled.length === 0) suppress(logits, ctx.config.beginSuppressTokens);
+  suppress(logits, ctx.suppressAlways);
+  if (ctx.opts.ignoreEot) logits[sp.eot] = -Infinity;
+  if (ctx.opts.withTimestamps) {
+    return applyTimestampRules(logits, sampled, sp, ctx.config.maxInitialTimestampIndex);
+  }
+  return rowStats(logits);
+}
+
+function finish(
+  ctx: Ctx,
+  tokens: number[],
+  tokenLogprobs: number[],
+  sumLogprob: number,
+  noSpeechProb: number,
+): WindowDecodeResult {
+  const text = ctx.tokenizer.decode(tokens);
+  return {
+    tokens,
+    tokenLogprobs,
+    sumLogprob,
+    avgLogprob: sumLogprob / (tokens.length + 1),
+    noSpeechProb,
+    temperature: ctx.opts.temperature,
+    text,
+    compressionRatio: compressionRatio(text),
+  };
+}
+
+/**
+ * Decodes one 30 s window from its encoder output (batch 1): greedy, beam search or sampling, with Whisper's
+ * logit rules, a hard cap on steps, and the no-speech probability.
+ */
+export async function decodeWindow(
+  runner: WhisperRunner,
+  tokenizer: WhisperTokenizer,
+  config: WhisperModelConfig,
+  encoderHidden: Tensor,
+  opts: WindowDecodeOptions,
+): Promise<WindowDecodeResult> {
+  const sp = tokenizer.special;
+  const suppressAlways = [...config.suppressTokens, sp.sot, sp.sotPrev];
+  for (const t of [sp.transcribe, sp.translate, sp.sotLm, sp.noSpeech]) if (t !== undefined) suppressAlways.push(t);
+  const ctx: Ctx = { runner, tokenizer, config, hidden: encoderHidden, opts, suppressAlways };
+  const { prefix, sotIndex } = buildPrefix(tokenizer, config, opts);
+  const cap = config.maxTargetPositions - prefix.length;
+  const maxNew = Math.max(0, Math.min(opts.maxNewTokens ?? Math.floor(config.maxTargetPositions / 2), cap));
+  if (opts.temperature === 0 && opts.beamSize > 1) return beamSearch(ctx, prefix, sotIndex, maxNew);
+  const useCache = opts.useCache ?? true;
+  const state = runner.newState(1);
+  let logits = await runner.step(state, [prefix], encoderHidden, { useCache, signal: opts.signal });
+  const noSpeechProb = sp.noSpeech === undefined ? 0 : softmaxAt(row(logits, 0, sotIndex), sp.noSpeech);
+  const tokens: number[] = [];
+  const tokenLogprobs: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < maxNew; i++) {
+    throwIfAborted(opts.signal);
+    const x = row(logits, 0, logits.length - 1);
+    const stats = filter(ctx, x, tokens);
+    const next = opts.temperature === 0 ? stats.argmax : sampleToken(x, opts.temperature, opts.random);
+    // Only the chosen token's log-probability is needed: no log-softmax row is built.
+    const lp = Math.fround((x[next] as number) - stats.lse);
+    sum += lp;
+    if (next === sp.eot) break;
+    tokens.push(next);
+    tokenLogprobs.push(lp);
+    if (i === maxNew - 1) break;
+    const ids = useCache && runner.hasCache ? [next] : [...prefix, ...tokens];
+    logits = await runner.step(state, [ids], encoderHidden, { useCache, signal: opts.signal });
+  }
+  return finish(ctx, tokens, tokenLogprobs, sum, noSpeechProb);
+}
+
+interface Beam {
+  tokens: number[];
+  lps: number[];
+  sum: number;
+}
+
+async function beamSearch(ctx: Ctx, prefix: number[], sotIndex: number, maxNew: number): Promise<WindowDecodeResult> {
+  const { runner, opts } = ctx;
+  const sp = ctx.tokenizer.special;
+  const width = opts.beamSize;
+  const useCache = (opts.useCache ?? true) && runner.hasCache;
+  const hidden = repeatBatch(ctx.hidden, width);
+  const state: DecoderState = runner.newState(width);
+  let beams: Beam[] = Array.from({ length: width }, () => ({ tokens: [], lps: [], sum: 0 }));
+  let logits = await runner.step(state, beams.map(() => prefix), hidden, { useCache, signal: opts.signal });
+  const noSpeechProb = sp.noSpeech === undefined ? 0 : softmaxAt(row(logits, 0, sotIndex), sp.noSpeech);
+  const finished: Beam[] = [];
+  const lpRows = Array.from({ length: width }, () => new Float32Array(logits.vocab));
+  for (let i = 0; i < maxNew && finished.length < width; i++) {
+    throwIfAborted(opts.signal);
+    const scores = new Map<string, { beam: Beam; source: number }>();
+    beams.forEach((beam, b) => {
+      const x = row(logits, b, logits.length - 1);
+      const { lse } = filter(ctx, x, beam.tokens);
+      const lp = lpRows[b] as Float32Array;
+      for (let k = 0; k < x.length; k++) lp[k] = (x[k] as number) - lse;
+      for (const t of topK(lp, width + 1)) {
+        const tokens = [...beam.tokens, t];
+        const key = tokens.join(',');
+        if (scores.has(key)) continue;
+        const l = lp[t] as number;
+        scores.set(key, { beam: { tokens, lps: [...beam.lps, l], sum: beam.sum + l }, source: b });
+      }
+    });
+    const ranked = [...scores.values()].sort((a, b) => b.beam.sum - a.beam.sum);
+    const next: Beam[] = [];
+    const sources: number[] = [];
+    for (const c of ranked) {
+      const last = c.beam.tokens[c.beam.tokens.length - 1];
+      if (last === sp.eot) {
+        if (finished.length < width) {
+          finished.push({ tokens: c.beam.tokens.slice(0, -1), lps: c.beam.lps.slice(0, -1), sum: c.beam.sum });
+        }
+      } else {
+        next.push(c.beam);
+        sources.push(c.source);
+      }
+      if (next.length === width) break;
+    }
+    if (next.length === 0 || finished.length >= width || i === maxNew - 1) {
+      beams = next;
+      break;
+    }
+    runner.reorder(state, sources);
+    beams = next;
+    const ids = useCache ? beams.map((b) => [b.tokens[b.tokens.length - 1] as number]) : beams.map((b) => [...prefix, ...b.tokens]);
+    logits = await runner.step(state, ids, hidden, { useCache, signal: opts.signal });
+  }
+  const candidates = finished.length > 0 ? finished : beams;
+  let best = candidates[0] as Beam;
+  let bestScore = -Infinity;
+  for (const c of candidates) {
+    const score = c.sum / Math.max(1, c.tokens.length);
+    if (score > bestScore) {
+      bestScore = score;
+      best = c;
+    }
+  }
+  return finish(ctx, best.tokens, best.lps, best.sum, noSpeechProb);
+}
+
+function repeatBatch(t: Tensor, n: number): Tensor {
+  if (n === 1) return t;
+  const Ctor = t.data.constructor as new (len: number) => Float32Array;
+  const out = new Ctor(t.data.length * n);
+  for (let i = 0; i < n; i++) out.set(t.data as Float32Array, i * t.data.length);
+  return { type: t.type, dims: [n, ...t.dims.slice(1)], data: out };
+}

@@ -1,0 +1,11 @@
+/** Whisper speech-to-text, runtime-agnostic: log-mel, tokenizer, decoding, long-form transcription. */
+export * from './log-mel.js';
+export { RealFft } from './fft.js';
+export * from './float16.js';
+export * from './tokenizer.js';
+export * from './config.js';
+export * from './runner.js';
+export { decodeWindow, compressionRatio, buildPrefix, type WindowDecodeOptions, type WindowDecodeResult } from './decode.js';
+export { applyTimestampRules, seededRandom, type TimestampRuleTokens } from './logits.js';
+export * from './transcribe.js';
+export * from './backend.js';

@@ -1,0 +1,228 @@
+import { ModelUnrecognizedError, TensorShapeError } from '../../errors.js';
+import type { InferenceSession } from '../../session.js';
+import { createTensor, type Tensor, type TensorInfo, type TensorType } from '../../tensor.js';
+import { float16ToFloat32, float32ToFloat16 } from './float16.js';
+
+/** The sessions of a Whisper model as Optimum exports it. */
+export interface WhisperSessions {
+  /** `encoder_model.onnx`: `input_features` → `last_hidden_state`. */
+  readonly encoder: InferenceSession;
+  /** `decoder_model_merged.onnx` (with `use_cache_branch`), or `decoder_model.onnx` of a split export. */
+  readonly decoder: InferenceSession;
+  /** `decoder_with_past_model.onnx` of a split export. */
+  readonly decoderWithPast?: InferenceSession;
+}
+
+/** Decoder KV cache for one batch of sequences. */
+export interface DecoderState {
+  /** Present/past tensors by input name (`past_key_values.N.decoder.key`…), null before the first step. */
+  past: Map<string, Tensor> | null;
+  batch: number;
+}
+
+/**
+ * Logits of one decoder run: `[batch, length, vocab]` as float32. `data` is the runtime's output buffer, owned by
+ * the caller (decoding filters rows of it in place).
+ */
+export interface StepLogits {
+  readonly data: Float32Array;
+  readonly batch: number;
+  readonly length: number;
+  readonly vocab: number;
+}
+
+const USE_CACHE_FALSE = createTensor('bool', Uint8Array.of(0), [1]);
+const USE_CACHE_TRUE = createTensor('bool', Uint8Array.of(1), [1]);
+
+const PAST_RE = /^past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)$/;
+
+function toType(t: Tensor, type: TensorType | 'unknown'): Tensor {
+  if (type === 'unknown' || type === t.type) return t;
+  if (type === 'float16' && t.type === 'float32') return createTensor('float16', float32ToFloat16(t.data as Float32Array), t.dims);
+  if (type === 'float32' && t.type === 'float16') return createTensor('float32', float16ToFloat32(t.data as Uint16Array), t.dims);
+  throw new TensorShapeError(`Cannot convert a ${t.type} tensor to ${type}.`);
+}
+
+function emptyOf(type: TensorType | 'unknown', dims: number[]): Tensor {
+  return type === 'float16' ? createTensor('float16', new Uint16Array(0), dims) : createTensor('float32', new Float32Array(0), dims);
+}
+
+/** Gathers rows of dim 0. */
+function gatherRows(t: Tensor, rows: readonly number[]): Tensor {
+  const rowSize = t.data.length / (t.dims[0] as number);
+  const Ctor = t.data.constructor as new (n: number) => Float32Array | Uint16Array;
+  const out = new Ctor(rowSize * rows.length);
+  const src = t.data as Float32Array | Uint16Array;
+  rows.forEach((r, i) => out.set(src.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize));
+  return createTensor(t.type as 'float32', out as Float32Array, [rows.length, ...t.dims.slice(1)]);
+}
+
+/**
+ * Runs Whisper's encoder and decoder through run-core's {@link InferenceSession}: merged decoders (one graph with
+ * a `use_cache_branch` switch) and split ones (`decoder` + `decoder_with_past`), float32 or float16 I/O.
+ */
+export class WhisperRunner {
+  /** Whether a KV cache can be used (false: the full sequence is recomputed every step). */
+  readonly hasCache: boolean;
+  private readonly pastInputs: TensorInfo[];
+  private readonly mode: 'merged' | 'split' | 'plain';
+  private readonly featuresType: TensorType | 'unknown';
+  private readonly hiddenType: TensorType | 'unknown';
+  /**
+   * Outputs fetched on cached steps: logits and the decoder self-attention presents. The encoder K/V presents
+   * (`[batch, heads, 1500, headDim]` per layer, ~18 MB for tiny) never change after the first step, so they are not
+   * copied out of the runtime again. Undefined: fetch everything (outputs not listed by the session).
+   */
+  private readonly cachedFetches: readonly string[] | undefined;
+  /** `present.N.x.y` → `past_key_values.N.x.y`. */
+  private readonly pastNameOf = new Map<string, string>();
+  /** Whether the encoder accepts several inputs at once. */
+  readonly encoderBatchable: boolean;
+
+  constructor(private readonly sessions: WhisperSessions) {
+    const dec = sessions.decoder;
+    const names = new Set(dec.inputs.map((i) => i.name));
+    if (!names.has('input_ids')) {
+      throw new ModelUnrecognizedError(
+        `The Whisper decoder has no 'input_ids' input (it has ${[...names].join(', ')}). Export it with Optimum (task automatic-speech-recognition-with-past).`,
+      );
+    }
+    const feat = sessions.encoder.inputs.find((i) => i.name === 'input_features');
+    if (!feat) {
+      throw new ModelUnrecognizedError(
+        `The Whisper encoder has no 'input_features' input (it has ${sessions.encoder.inputs.map((i) => i.name).join(', ')}).`,
+      );
+    }
+    this.featuresType = feat.type;
+    this.encoderBatchable = typeof feat.dims[0] !== 'number' || feat.dims[0] !== 1;
+    this.hiddenType = dec.inputs.find((i) => i.name === 'encoder_hidden_states')?.type ?? 'unknown';
+    if (names.has('use_cache_branch')) {
+      this.mode = 'merged';
+      this.pastInputs = dec.inputs.filter((i) => PAST_RE.test(i.name));
+    } else if (sessions.decoderWithPast) {
+      this.mode = 'split';
+      this.pastInputs = sessions.decoderWithPast.inputs.filter((i) => PAST_RE.test(i.name));
+    } else {
+      this.mode = 'plain';
+      this.pastInputs = [];
+    }
+    this.hasCache = this.mode !== 'plain';
+    const cachedSession = this.mode === 'split' ? sessions.decoderWithPast : this.mode === 'merged' ? dec : undefined;
+    const outNames = (cachedSession?.outputs ?? []).map((o) => o.name);
+    for (const session of [dec, sessions.decoderWithPast]) {
+      for (const o of session?.outputs ?? []) {
+        if (o.name.startsWith('present.')) this.pastNameOf.set(o.name, o.name.replace(/^present\./, 'past_key_values.'));
+      }
+    }
+    const wanted = outNames.filter((n) => n === 'logits' || (n.startsWith('present.') && !n.includes('.encoder.')));
+    const pastCovered = this.pastInputs
+      .filter((i) => !i.name.includes('.encoder.'))
+      .every((i) => wanted.includes(i.name.replace(/^past_key_values\./, 'present.')));
+    this.cachedFetches = wanted.includes('logits') && pastCovered ? wanted : undefined;
+  }
+
+  /** Encodes `[batch, nMels, 3000]` features; returns `last_hidden_state` as the decoder wants it. */
+  async encode(features: Float32Array, dims: readonly number[], signal?: AbortSignal): Promise<Tensor> {
+    const input = toType(createTensor('float32', features, dims), this.featuresType);
+    const out = await this.sessions.encoder.run({ input_features: input }, { signal });
+    const hidden = out.last_hidden_state ?? Object.values(out)[0];
+    if (!hidden) throw new ModelUnrecognizedError('The Whisper encoder returned no output.');
+    return toType(hidden, this.hiddenType);
+  }
+
+  /** A fresh decoder state for `batch` sequences. */
+  newState(batch: number): DecoderState {
+    return { past: null, batch };
+  }
+
+  /** Repeats/reorders the cached sequences (beam search): row i of the new state is row `rows[i]` of the old. */
+  reorder(state: DecoderState, rows: readonly number[]): void {
+    if (!state.past) return;
+    const identity = rows.length === state.batch && rows.every((r, i) => r === i);
+    if (identity) return;
+    for (const [name, t] of state.past) {
+      // Encoder K/V are the same for every beam of one audio: only the decoder self-attention cache moves.
+      if (name.includes('.encoder.') && rows.length === state.batch) continue;
+      state.past.set(name, gatherRows(t, rows));
+    }
+    state.batch = rows.length;
+  }
+
+  /**
+   * Runs the decoder on new tokens (`ids[b]` for each sequence, same length). With `useCache` false or before the
+   * first step, `ids` must be the whole sequence. Returns the logits of every new position.
+   */
+  async step(
+    state: DecoderState,
+    ids: readonly (readonly number[])[],
+    encoderHidden: Tensor,
+    options: { useCache?: boolean; signal?: AbortSignal } = {},
+  ): Promise<StepLogits> {
+    const batch = ids.length;
+    const len = ids[0]?.length ?? 0;
+    const flat = new BigInt64Array(batch * len);
+    for (let b = 0; b < batch; b++) {
+      const row = ids[b] as readonly number[];
+      for (let i = 0; i < len; i++) flat[b * len + i] = BigInt(row[i] as number);
+    }
+    const inputIds = createTensor('int64', flat, [batch, len]);
+    const useCache = (options.useCache ?? true) && this.hasCache;
+    const first = !useCache || state.past === null;
+    const runOptions = {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(!first && this.cachedFetches ? { outputNames: this.cachedFetches } : {}),
+    };
+    let out: Record<string, Tensor>;
+    if (this.mode === 'merged') {
+      const feeds: Record<string, Tensor> = {
+        input_ids: inputIds,
+        encoder_hidden_states: encoderHidden,
+        use_cache_branch: first ? USE_CACHE_FALSE : USE_CACHE_TRUE,
+      };
+      for (const info of this.pastInputs) {
+        const cached = first ? undefined : state.past?.get(info.name);
+        feeds[info.name] = cached ?? emptyOf(info.type, this.emptyDims(info, batch, encoderHidden));
+      }
+      out = await this.sessions.decoder.run(feeds, runOptions);
+    } else if (this.mode === 'split' && !first) {
+      const dec = this.sessions.decoderWithPast as InferenceSession;
+      const feeds: Record<string, Tensor> = { input_ids: inputIds };
+      if (dec.inputs.some((i) => i.name === 'encoder_hidden_states')) feeds.encoder_hidden_states = encoderHidden;
+      for (const info of this.pastInputs) feeds[info.name] = state.past?.get(info.name) as Tensor;
+      out = await dec.run(feeds, runOptions);
+    } else {
+      out = await this.sessions.decoder.run({ input_ids: inputIds, encoder_hidden_states: encoderHidden }, runOptions);
+    }
+    if (useCache) {
+      // The runtime's present tensors become the next step's past inputs as they are (no copy, no conversion).
+      const next = first ? new Map<string, Tensor>() : (state.past as Map<string, Tensor>);
+      for (const name in out) {
+        const pastName = this.pastNameOf.get(name) ?? (name.startsWith('present.') ? name.replace(/^present\./, 'past_key_values.') : undefined);
+        if (pastName === undefined) continue;
+        // After the first step the encoder K/V never change (merged graphs echo them or return empties).
+        if (!first && pastName.includes('.encoder.')) continue;
+        next.set(pastName, out[name] as Tensor);
+      }
+      state.past = next;
+    }
+    state.batch = batch;
+    const logits = out.logits;
+    if (!logits) throw new ModelUnrecognizedError('The Whisper decoder returned no logits.');
+    const data = logits.type === 'float16' ? float16ToFloat32(logits.data as Uint16Array) : (logits.data as Float32Array);
+    const [b, l, v] = logits.dims as [number, number, number];
+    return { data, batch: b, length: l, vocab: v };
+  }
+
+  private emptyDims(info: TensorInfo, batch: number, encoderHidden: Tensor): number[] {
+    const dims = info.dims.map((d) => (typeof d === 'number' ? d : -1));
+    const heads = dims[1] ?? -1;
+    const headDim = dims[3] ?? -1;
+    if (heads < 0 || headDim < 0) {
+      const d = encoderHidden.dims[2] as number;
+      throw new ModelUnrecognizedError(
+        `Cannot tell the head count of '${info.name}' (dims [${info.dims.join(', ')}], d_model ${d}).`,
+      );
+    }
+    return [batch, heads, 0, headDim];
+  }
+}

@@ -1,0 +1,397 @@
+import {
+  InvalidArgumentError,
+  LanguageUnsupportedError,
+  UnsupportedOperationError,
+  invalidParameter,
+  throwIfAborted,
+} from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import type { SpeechSegment, TranscriptionResult, TranscriptionSegment, TranscriptionWord } from '../../types/speech.js';
+import type { WhisperModelConfig } from './config.js';
+import { decodeWindow, type WindowDecodeResult } from './decode.js';
+import { logSoftmax, seededRandom } from './logits.js';
+import {
+  WHISPER_CHUNK_FRAMES,
+  WHISPER_CHUNK_SAMPLES,
+  WHISPER_HOP_LENGTH,
+  WHISPER_SAMPLE_RATE,
+  logMelSpectrogram,
+  type LogMel,
+} from './log-mel.js';
+import type { WhisperRunner } from './runner.js';
+import type { WhisperTokenizer } from './tokenizer.js';
+
+/** Decoding options of the Whisper pipeline (OpenAI `transcribe()` defaults). */
+export interface WhisperDecodeOptions {
+  /** ISO 639-1 code; detected from the first window when absent (multilingual models). */
+  readonly language?: string;
+  readonly task?: 'transcribe' | 'translate';
+  /** Text that conditions the first window (names, spelling, style). */
+  readonly prompt?: string;
+  /** Temperature, or the ladder tried in order on failure (default [0, 0.2, 0.4, 0.6, 0.8, 1]). */
+  readonly temperature?: number | readonly number[];
+  /** Beam width at temperature 0 (default 1 = greedy). */
+  readonly beamSize?: number;
+  /** Word timestamps, interpolated inside each segment (see docs/speech.md). */
+  readonly wordTimestamps?: boolean;
+  /** Fall back to the next temperature above this compression ratio (default 2.4). */
+  readonly compressionRatioThreshold?: number;
+  /** Fall back to the next temperature below this average log-probability (default -1). */
+  readonly logprobThreshold?: number;
+  /** A window whose no-speech probability is above this (and avg log-prob below the threshold) is skipped (0.6). */
+  readonly noSpeechThreshold?: number;
+  /** Condition each window on the previous window's text (default true). */
+  readonly conditionOnPreviousText?: boolean;
+  /** Most tokens per window (default 224, and never past the 448-token context). */
+  readonly maxNewTokens?: number;
+  /** Never stop at EOT (benchmarks: a fixed number of tokens per window). */
+  readonly ignoreEot?: boolean;
+  /** Seed for sampling at temperature > 0 (default 0: runs are reproducible). */
+  readonly seed?: number;
+  /** Use the decoder's KV cache (default true). */
+  readonly useCache?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** Seconds per timestamp token (encoder stride 2 × hop 160 / 16 kHz). */
+export const WHISPER_TIME_PRECISION = 0.02;
+
+const DEFAULT_TEMPERATURES = [0, 0.2, 0.4, 0.6, 0.8, 1];
+
+/** The runtime-agnostic Whisper pipeline: log-mel, encoder, decoding with fallback, long-form seeking. */
+export class WhisperPipeline {
+  constructor(
+    readonly runner: WhisperRunner,
+    readonly tokenizer: WhisperTokenizer,
+    readonly config: WhisperModelConfig,
+  ) {}
+
+  /** Language codes the model knows (`['en']` for English-only models). */
+  get languages(): string[] {
+    return this.config.isMultilingual ? [...this.tokenizer.languages.keys()] : ['en'];
+  }
+
+  /** Resolves the language option to a code and token; throws {@link LanguageUnsupportedError}. */
+  resolveLanguage(language: string | undefined): { code: string; token: number | undefined } | undefined {
+    if (language === undefined) return this.config.isMultilingual ? undefined : { code: 'en', token: undefined };
+    if (typeof language !== 'string' || language.trim() === '') throw invalidParameter('language', 'an ISO 639-1 code like "en"', language);
+    const code = language.trim().toLowerCase();
+    if (!this.config.isMultilingual) {
+      if (code === 'en') return { code, token: undefined };
+      throw new LanguageUnsupportedError(
+        `This Whisper model is English-only but language '${language}' was asked for. Use a multilingual model or language 'en'.`,
+        { details: { language, supported: ['en'] } },
+      );
+    }
+    const token = this.tokenizer.languageToken(code);
+    if (token === undefined) {
+      throw new LanguageUnsupportedError(
+        `Language '${language}' is not one of this Whisper model's ${this.tokenizer.languages.size} languages (${[...this.tokenizer.languages.keys()].slice(0, 12).join(', ')}, …). Pass an ISO 639-1 code it knows, or omit language to detect it.`,
+        { details: { language, supported: [...this.tokenizer.languages.keys()] } },
+      );
+    }
+    return { code, token };
+  }
+
+  /** Encodes one `[nMels, 3000]` window (or a batch of them). */
+  async encode(features: Float32Array, batch: number, signal?: AbortSignal): Promise<Tensor> {
+    return this.runner.encode(features, [batch, this.config.nMels, WHISPER_CHUNK_FRAMES], signal);
+  }
+
+  /** Detects the spoken language from one window's encoder output: probabilities of each language token. */
+  async detectLanguage(hidden: Tensor, signal?: AbortSignal): Promise<{ code: string; probs: Map<string, number> }> {
+    const state = this.runner.newState(1);
+    const logits = await this.runner.step(state, [[this.tokenizer.special.sot]], hidden, { useCache: false, signal });
+    const x = logits.data.subarray(0, logits.vocab);
+    const ids = [...this.tokenizer.languages.values()];
+    const sub = Float32Array.from(ids, (i) => x[i] as number);
+    const lp = logSoftmax(sub);
+    const probs = new Map<string, number>();
+    let best = 'en';
+    let bestP = -1;
+    ids.forEach((id, k) => {
+      const p = Math.exp(lp[k] as number);
+      const code = this.tokenizer.languageOf(id) as string;
+      probs.set(code, p);
+      if (p > bestP) {
+        bestP = p;
+        best = code;
+      }
+    });
+    return { code: best, probs };
+  }
+
+  /** Decodes one window with temperature fallback (OpenAI `decode_with_fallback`). */
+  async decodeWithFallback(
+    hidden: Tensor,
+    base: { languageToken?: number; taskToken?: number; promptTokens: readonly number[] },
+    options: WhisperDecodeOptions,
+    random: () => number,
+  ): Promise<WindowDecodeResult> {
+    const ladder = temperatures(options.temperature);
+    const crThreshold = options.compressionRatioThreshold ?? 2.4;
+    const lpThreshold = options.logprobThreshold ?? -1;
+    const nsThreshold = options.noSpeechThreshold ?? 0.6;
+    const beamSize = options.beamSize ?? 1;
+    if (!Number.isInteger(beamSize) || beamSize < 1 || beamSize > 16) throw invalidParameter('beamSize', 'an integer in [1, 16]', beamSize);
+    let result: WindowDecodeResult | undefined;
+    for (const t of ladder) {
+      result = await decodeWindow(this.runner, this.tokenizer, this.config, hidden, {
+        ...base,
+        withTimestamps: true,
+        temperature: t,
+        beamSize: t === 0 ? beamSize : 1,
+        random,
+        ...(options.maxNewTokens !== undefined ? { maxNewTokens: options.maxNewTokens } : {}),
+        ...(options.useCache !== undefined ? { useCache: options.useCache } : {}),
+        ...(options.ignoreEot ? { ignoreEot: true } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      let needsFallback = result.compressionRatio > crThreshold || result.avgLogprob < lpThreshold;
+      if (result.noSpeechProb > nsThreshold && result.avgLogprob < lpThreshold) needsFallback = false; // silence
+      if (options.ignoreEot || !needsFallback) break;
+    }
+    return result as WindowDecodeResult;
+  }
+
+  /**
+   * Transcribes 16 kHz mono PCM of any length: 30 s windows that seek by the last timestamp token (OpenAI's
+   * algorithm), so nothing is lost or repeated at window seams.
+   */
+  async transcribePcm(
+    samples: Float32Array,
+    options: WhisperDecodeOptions = {},
+    firstWindowHidden?: Tensor,
+  ): Promise<TranscriptionResult> {
+    const task = options.task ?? 'transcribe';
+    if (task !== 'transcribe' && task !== 'translate') throw invalidParameter('task', "'transcribe' or 'translate'", task);
+    if (task === 'translate' && !this.config.isMultilingual) {
+      throw new UnsupportedOperationError('This Whisper model is English-only and cannot translate. Use a multilingual model.');
+    }
+    let language = this.resolveLanguage(options.language);
+    const duration = samples.length / WHISPER_SAMPLE_RATE;
+    const taskToken = this.config.isMultilingual
+      ? task === 'translate'
+        ? this.tokenizer.special.translate
+        : this.tokenizer.special.transcribe
+      : undefined;
+    const random = seededRandom(options.seed ?? 0);
+    const mel = logMelSpectrogram(samples, {
+      nMels: this.config.nMels,
+      nSamples: Math.max(samples.length, 1) + WHISPER_CHUNK_SAMPLES,
+    });
+    const contentFrames = Math.floor(samples.length / WHISPER_HOP_LENGTH);
+    const initialPrompt = options.prompt?.trim() ? this.tokenizer.encode(` ${options.prompt.trim()}`) : [];
+    const allTokens: number[] = [...initialPrompt];
+    const segments: TranscriptionSegment[] = [];
+    let promptResetSince = 0;
+    let seek = 0;
+    const nsThreshold = options.noSpeechThreshold ?? 0.6;
+    const lpThreshold = options.logprobThreshold ?? -1;
+    const tsBegin = this.tokenizer.special.timestampBegin;
+    while (seek < contentFrames) {
+      throwIfAborted(options.signal);
+      const timeOffset = (seek * WHISPER_HOP_LENGTH) / WHISPER_SAMPLE_RATE;
+      const segmentSize = Math.min(WHISPER_CHUNK_FRAMES, contentFrames - seek);
+      const segmentDuration = (segmentSize * WHISPER_HOP_LENGTH) / WHISPER_SAMPLE_RATE;
+      const hidden =
+        seek === 0 && firstWindowHidden ? firstWindowHidden : await this.encode(sliceFrames(mel, seek), 1, options.signal);
+      if (!language) {
+        const detected = await this.detectLanguage(hidden, options.signal);
+        language = { code: detected.code, token: this.tokenizer.languageToken(detected.code) };
+      }
+      const result = await this.decodeWithFallback(
+        hidden,
+        {
+          ...(language.token !== undefined ? { languageToken: language.token } : {}),
+          ...(taskToken !== undefined ? { taskToken } : {}),
+          promptTokens: allTokens.slice(promptResetSince),
+        },
+        options,
+        random,
+      );
+      const tokens = result.tokens;
+      if (result.noSpeechProb > nsThreshold && !(result.avgLogprob > lpThreshold)) {
+        seek += segmentSize;
+        continue;
+      }
+      const current: TranscriptionSegment[] = [];
+      const isTs = tokens.map((t) => t >= tsBegin);
+      const n = tokens.length;
+      const singleTimestampEnding = n >= 2 ? !isTs[n - 2] && !!isTs[n - 1] : n === 1 && !!isTs[0];
+      const consecutive: number[] = [];
+      for (let i = 1; i < n; i++) if (isTs[i - 1] && isTs[i]) consecutive.push(i);
+      const make = (start: number, end: number, toks: number[], lps: number[]): TranscriptionSegment => ({
+        id: 0,
+        seek,
+        start: round2(start),
+        end: round2(end),
+        text: this.tokenizer.decode(toks),
+        tokens: toks,
+        temperature: result.temperature,
+        avgLogprob: result.avgLogprob,
+        compressionRatio: result.compressionRatio,
+        noSpeechProb: result.noSpeechProb,
+        ...(options.wordTimestamps ? { words: this.interpolateWords(toks, lps, start, end) } : {}),
+      });
+      if (consecutive.length > 0) {
+        const slices = [...consecutive];
+        if (singleTimestampEnding) slices.push(n);
+        let last = 0;
+        for (const cur of slices) {
+          const toks = tokens.slice(last, cur);
+          const startPos = (toks[0] as number) - tsBegin;
+          const endPos = (toks[toks.length - 1] as number) - tsBegin;
+          current.push(
+            make(
+              timeOffset + startPos * WHISPER_TIME_PRECISION,
+              timeOffset + endPos * WHISPER_TIME_PRECISION,
+              toks,
+              result.tokenLogprobs.slice(last, cur),
+            ),
+          );
+          last = cur;
+        }
+        if (singleTimestampEnding) seek += segmentSize;
+        else seek += ((tokens[last - 1] as number) - tsBegin) * 2;
+      } else {
+        let dur = segmentDuration;
+        const ts = tokens.filter((t) => t >= tsBegin);
+        const lastTs = ts[ts.length - 1];
+        if (lastTs !== undefined && lastTs !== tsBegin) dur = (lastTs - tsBegin) * WHISPER_TIME_PRECISION;
+        current.push(make(timeOffset, timeOffset + dur, tokens, result.tokenLogprobs));
+        seek += segmentSize;
+      }
+      for (const s of current) {
+        if (s.start === s.end || s.text.trim() === '') {
+          s.text = '';
+          s.tokens = [];
+          if (s.words) s.words = [];
+        }
+        s.id = segments.length;
+        segments.push(s);
+        allTokens.push(...s.tokens);
+      }
+      if (options.conditionOnPreviousText === false || result.temperature > 0.5) promptResetSince = allTokens.length;
+    }
+    const kept = segments.filter((s) => s.text !== '');
+    kept.forEach((s, i) => (s.id = i));
+    const text = this.tokenizer.decode(allTokens.slice(initialPrompt.length));
+    const out: TranscriptionResult = {
+      text,
+      task,
+      language: language?.code ?? 'en',
+      duration,
+      segments: kept,
+    };
+    if (options.wordTimestamps) out.words = kept.flatMap((s) => s.words ?? []);
+    return out;
+  }
+
+  /**
+   * Transcribes several recordings; those of at most 30 s share one batched encoder run, the rest (and all
+   * decoding) go one by one.
+   */
+  async transcribeBatch(inputs: readonly Float32Array[], options: WhisperDecodeOptions = {}): Promise<TranscriptionResult[]> {
+    const short = inputs.map((s, i) => ({ s, i })).filter(({ s }) => s.length <= WHISPER_CHUNK_SAMPLES && s.length > 0);
+    const hiddenOf = new Map<number, Tensor>();
+    const maxBatch = 8;
+    for (let k = 0; k < short.length; k += maxBatch) {
+      const group = short.slice(k, k + maxBatch);
+      const size = this.config.nMels * WHISPER_CHUNK_FRAMES;
+      const feats = new Float32Array(size * group.length);
+      group.forEach(({ s }, j) => feats.set(logMelSpectrogram(s, { nMels: this.config.nMels }).data, j * size));
+      const hidden = await this.encode(feats, group.length, options.signal);
+      const rowSize = hidden.data.length / group.length;
+      group.forEach(({ i }, j) => {
+        const Ctor = hidden.data.constructor as new (b: ArrayBufferLike, o: number, n: number) => Float32Array;
+        const data = hidden.data as Float32Array;
+        hiddenOf.set(i, {
+          type: hidden.type,
+          dims: [1, ...hidden.dims.slice(1)],
+          data: new Ctor(data.buffer, data.byteOffset + j * rowSize * data.BYTES_PER_ELEMENT, rowSize),
+        });
+      });
+    }
+    const out: TranscriptionResult[] = [];
+    for (let i = 0; i < inputs.length; i++) out.push(await this.transcribePcm(inputs[i] as Float32Array, options, hiddenOf.get(i)));
+    return out;
+  }
+
+  /**
+   * Word timings by interpolation inside a segment: each word gets a share of the segment's span proportional to
+   * its characters (see docs/speech.md; cross-attention DTW needs attention outputs Optimum exports lack).
+   */
+  interpolateWords(tokens: readonly number[], logprobs: readonly number[], start: number, end: number): TranscriptionWord[] {
+    const words: { text: string; lps: number[] }[] = [];
+    tokens.forEach((t, i) => {
+      if (t >= this.tokenizer.special.eot) return;
+      const piece = this.tokenizer.tokenText(t);
+      const lp = logprobs[i] ?? 0;
+      const last = words[words.length - 1];
+      if (!last || /^\s/.test(piece)) words.push({ text: piece, lps: [lp] });
+      else {
+        last.text += piece;
+        last.lps.push(lp);
+      }
+    });
+    const total = words.reduce((n, w) => n + w.text.trim().length, 0) || 1;
+    const out: TranscriptionWord[] = [];
+    let at = start;
+    for (const w of words) {
+      const span = ((end - start) * w.text.trim().length) / total;
+      const mean = w.lps.reduce((a, b) => a + b, 0) / w.lps.length;
+      out.push({ word: w.text, start: round2(at), end: round2(at + span), probability: Math.exp(mean) });
+      at += span;
+    }
+    return out.filter((w) => w.word.trim() !== '');
+  }
+}
+
+/** The temperature ladder from the option. */
+export function temperatures(option: number | readonly number[] | undefined): number[] {
+  const list = option === undefined ? DEFAULT_TEMPERATURES : typeof option === 'number' ? [option] : [...option];
+  if (list.length === 0 || list.some((t) => typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 2)) {
+    throw new InvalidArgumentError(
+      `Expected temperature to be a number in [0, 2] or a non-empty list of them but received ${JSON.stringify(option)}.`,
+      { details: { param: 'temperature' } },
+    );
+  }
+  return list;
+}
+
+/** Frames `[seek, seek + 3000)` of a long log-mel, zero-filled past its end (OpenAI `pad_or_trim`). */
+export function sliceFrames(mel: LogMel, seek: number): Float32Array {
+  const out = new Float32Array(mel.nMels * WHISPER_CHUNK_FRAMES);
+  const n = Math.max(0, Math.min(WHISPER_CHUNK_FRAMES, mel.nFrames - seek));
+  for (let m = 0; m < mel.nMels; m++) {
+    out.set(mel.data.subarray(m * mel.nFrames + seek, m * mel.nFrames + seek + n), m * WHISPER_CHUNK_FRAMES);
+  }
+  return out;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** Maps times on speech-only audio (VAD regions glued together) back to the original audio. */
+export class SpeechTimeMap {
+  private readonly chunks: { origStart: number; glued: number; length: number }[] = [];
+
+  constructor(regions: readonly SpeechSegment[]) {
+    let glued = 0;
+    for (const r of regions) {
+      this.chunks.push({ origStart: r.start, glued, length: r.end - r.start });
+      glued += r.end - r.start;
+    }
+  }
+
+  /** The original time of a time on the glued audio. */
+  toOriginal(t: number): number {
+    for (const c of this.chunks) {
+      if (t <= c.glued + c.length + 1e-9) return round2(c.origStart + Math.max(0, t - c.glued));
+    }
+    const last = this.chunks[this.chunks.length - 1];
+    return last ? round2(last.origStart + last.length) : t;
+  }
+}
