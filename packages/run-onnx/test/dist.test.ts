@@ -1,0 +1,26 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { images, models } from './fixtures/index.js';
+
+const pkgDir = fileURLToPath(new URL('..', import.meta.url));
+
+// The built package (and the built run-core it imports) must work under plain Node ESM, without Vite and
+// without the source condition: this catches CommonJS-interop mistakes (onnxruntime-node, wavefile, …).
+// `pnpm test` builds first (turbo: test dependsOn build); run `pnpm build` before running this file alone.
+describe('built dist/', () => {
+  it('detects with a real model under plain Node', () => {
+    const script = `
+      import { readFile } from 'node:fs/promises';
+      import { loadVisionModel, loadVad } from '@llama-pajamas/run-onnx';
+      const detector = await loadVisionModel(${JSON.stringify(models.yoloxNano)});
+      const result = await detector.detect(await readFile(${JSON.stringify(images.dog)}), { confidence: 0.3 });
+      await detector.unload();
+      const vad = await loadVad();
+      await vad.dispose();
+      console.log(JSON.stringify(result.detections.map((d) => d.label).sort()));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: pkgDir, encoding: 'utf8' });
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual(expect.arrayContaining(['bicycle', 'dog']));
+  });
+});
