@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runReadmeExample } from '../../../tools/test/readme-example.js';
+
+describe('README example', () => {
+  it('runs against the built package and prints what it says', () => {
+    const out = runReadmeExample(fileURLToPath(new URL('..', import.meta.url)));
+    // Scores can move in the last digit across CPUs; labels, order and rough boxes cannot.
+    const lines = out.trim().split('\n');
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['dog', 'car', 'bicycle', 'speech']);
+    expect(lines[0]).toMatch(/^dog 0\.8\d 1[23]\d 20\d 32\d 54\d$/);
+    expect(lines.at(-1)).toBe('speech found');
+  });
+});
