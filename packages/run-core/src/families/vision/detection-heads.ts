@@ -134,12 +134,14 @@ function decodeUltralytics(t: Tensor, b: number, ctx: DecodeContext): DetectionC
   const nc = rows - 4;
   const best = new Float32Array(n).fill(-Infinity);
   const bestClass = new Int32Array(n);
+  const conf = ctx.confidence;
   for (let c = 0; c < nc; c++) {
     if (ctx.classMask && ctx.classMask[c] !== 1) continue;
     const row = base + (4 + c) * n;
     for (let a = 0; a < n; a++) {
       const s = data[row + a] as number;
-      if (s > (best[a] as number)) {
+      // Scores under the threshold can never make a candidate: skip them before touching best[] (most are).
+      if (s >= conf && s > (best[a] as number)) {
         best[a] = s;
         bestClass[a] = c;
       }
@@ -148,7 +150,7 @@ function decodeUltralytics(t: Tensor, b: number, ctx: DecodeContext): DetectionC
   const out = new CandidateBuffer(64);
   for (let a = 0; a < n; a++) {
     const s = best[a] as number;
-    if (!(s >= ctx.confidence)) continue;
+    if (!(s >= conf)) continue;
     const cx = data[base + a] as number;
     const cy = data[base + n + a] as number;
     const w = data[base + 2 * n + a] as number;
