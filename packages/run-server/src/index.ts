@@ -1,1 +1,14 @@
-export {};
+/**
+ * @llama-pajamas/run-server — the OpenAI-compatible multi-modal HTTP layer (Fastify). It is handed backends and
+ * never builds them: only the `llama-pajamas` cli composes runtimes.
+ */
+export * from './app.js';
+export * from './options.js';
+export * from './errors.js';
+export * from './queue.js';
+export * from './url-fetch.js';
+export * from './formats/audio-encode.js';
+export * from './formats/subtitles.js';
+export * from './formats/languages.js';
+export { OPENAI_VOICES, AUDIO_EXTENSIONS, resolveVoice, toVerboseJson } from './routes/audio.js';
+export { embeddingToBase64 } from './routes/images.js';

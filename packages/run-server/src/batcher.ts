@@ -1,0 +1,81 @@
+import type { WorkQueue } from './queue.js';
+
+interface Pending<I, R> {
+  input: I;
+  resolve: (value: R) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Micro-batching in front of a {@link WorkQueue}: single requests with the same options that arrive while the
+ * backend is busy are run together in one `batch` call (e.g. `VisionBackend.batchDetect`) when it frees up.
+ */
+export class MicroBatcher<I, R> {
+  private readonly groups = new Map<string, Pending<I, R>[]>();
+  private readonly scheduled = new Set<string>();
+
+  constructor(
+    private readonly queue: WorkQueue,
+    private readonly maxBatch: number,
+    private readonly batch: (key: string, inputs: I[]) => Promise<R[]>,
+  ) {}
+
+  /** Adds one input to the group `key` (same options) and resolves with its own result. */
+  submit(key: string, input: I, signal?: AbortSignal): Promise<R> {
+    const group = this.groups.get(key) ?? [];
+    // Requests that join a batch already scheduled do not need a queue slot of their own.
+    if (!this.scheduled.has(key) || group.length >= this.maxBatch) this.queue.assertRoom();
+    return new Promise<R>((resolve, reject) => {
+      const entry: Pending<I, R> = { input, resolve, reject };
+      group.push(entry);
+      this.groups.set(key, group);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const g = this.groups.get(key);
+          const i = g?.indexOf(entry) ?? -1;
+          if (g && i >= 0) {
+            g.splice(i, 1);
+            reject(signal.reason as Error);
+          }
+        },
+        { once: true },
+      );
+      if (!this.scheduled.has(key)) this.schedule(key, signal);
+    });
+  }
+
+  private schedule(key: string, signal?: AbortSignal): void {
+    this.scheduled.add(key);
+    this.queue
+      .run(async () => {
+        this.scheduled.delete(key);
+        const group = this.groups.get(key) ?? [];
+        const take = group.splice(0, this.maxBatch);
+        if (group.length > 0) this.schedule(key);
+        else this.groups.delete(key);
+        if (take.length === 0) return;
+        try {
+          const results = await this.batch(
+            key,
+            take.map((p) => p.input),
+          );
+          take.forEach((p, i) => p.resolve(results[i] as R));
+        } catch (error) {
+          for (const p of take) p.reject(error);
+        }
+      }, signal)
+      .catch((error: unknown) => {
+        // The slot was refused or the first request gave up while waiting: fail the group's waiting members only
+        // if nobody else will run them.
+        this.scheduled.delete(key);
+        const group = this.groups.get(key) ?? [];
+        if (signal?.aborted && group.length > 0) {
+          this.schedule(key);
+          return;
+        }
+        this.groups.delete(key);
+        for (const p of group) p.reject(error);
+      });
+  }
+}
