@@ -10,7 +10,8 @@ import type {
   TranscriptionEvent,
   TranscriptionResult,
 } from '../src/index.js';
-import { createTensor, RunError, STTBackend, TTSBackend, VisionBackend } from '../src/index.js';
+import { createTensor } from '../src/index.js';
+import type { RunError, STTBackend, TTSBackend, VisionBackend } from '../src/index.js';
 
 describe('public types', () => {
   it('types tensors by element type', () => {
