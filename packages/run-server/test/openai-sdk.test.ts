@@ -12,11 +12,9 @@ const KEY = 'sk-test-local';
 let app: FastifyInstance;
 let base: string;
 let client: OpenAI;
-let seam: string[] = [];
 
 beforeAll(async () => {
   const b = await loadTestBackends();
-  seam = b.seam;
   app = await createMultimodalApp({ vision: b.vision, stt: b.stt, tts: b.tts, options: { apiKey: KEY } });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   client = new OpenAI({ apiKey: KEY, baseURL: `${base}/v1`, maxRetries: 0 });
@@ -254,9 +252,4 @@ describe('models, embeddings, images', () => {
     const h = (await (await fetch(`${base}/health`)).json()) as { models: { model: string; loaded: boolean; busy: boolean }[] };
     expect(h.models.every((m) => m.loaded)).toBe(true);
   });
-});
-
-it('reports which backends are still seam stand-ins', () => {
-  console.log(`seam backends in use: ${seam.join(', ') || 'none'}`);
-  expect(Array.isArray(seam)).toBe(true);
 });
