@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SpeechSegment, TranscriptionResult, WhisperSpeechToText } from '@llama-pajamas/run-core';
+import { loadSpeechToText } from '../src/speech/whisper.js';
+import { loadVad } from '../src/speech/vad.js';
+import { speech, whisperTinyEnInt8 } from './fixtures/index.js';
+
+// Real Whisper tiny.en weights (int8) on real speech: the end-to-end accuracy check the random fixtures cannot give.
+// Provenance: see fixtures/index.ts (whisperTinyEnInt8, speech). Python reference on the same clips
+// (tools/fixtures/convert_ct2_whisper.py, greedy): PyTorch fp32 WER 0.056, ONNX int8 WER 0.028 (MANIFEST.json).
+
+interface Clip {
+  file: string;
+  reference: string;
+}
+const clips: Clip[] = readFileSync(speech.transcripts, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => {
+    const [file, reference] = l.split('\t');
+    return { file: file as string, reference: reference as string };
+  });
+
+/** Lower case, hyphens to spaces, punctuation dropped, whitespace collapsed. */
+function normalize(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/-/g, ' ')
+    .replace(/[^a-z0-9' ]+/g, ' ')
+    .split(/\s+/)
+    .filter((w) => w !== '');
+}
+
+/** Word edit distance (Levenshtein on words) and the reference length. */
+function wordErrors(reference: string, hypothesis: string): { edits: number; words: number } {
+  const r = normalize(reference);
+  const h = normalize(hypothesis);
+  let row = Array.from({ length: h.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= r.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= h.length; j++) {
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + (r[i - 1] === h[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return { edits: row[h.length] as number, words: r.length };
+}
+
+function checkSegments(r: TranscriptionResult): void {
+  expect(r.language).toBe('en');
+  expect(r.task).toBe('transcribe');
+  expect(r.segments.length).toBeGreaterThan(0);
+  let previousEnd = 0;
+  for (const s of r.segments) {
+    expect(s.start).toBeGreaterThanOrEqual(0);
+    expect(s.end).toBeGreaterThan(s.start);
+    expect(s.end).toBeLessThanOrEqual(r.duration + 0.05);
+    expect(s.start).toBeGreaterThanOrEqual(previousEnd - 0.05);
+    expect(s.text.trim()).not.toBe('');
+    previousEnd = s.end;
+  }
+}
+
+/** Transcribes every clip, prints text + WER per clip, returns the overall WER. */
+async function werOverClips(
+  run: (file: string) => Promise<TranscriptionResult>,
+  label: string,
+): Promise<{ wer: number; results: Map<string, TranscriptionResult> }> {
+  let edits = 0;
+  let words = 0;
+  const results = new Map<string, TranscriptionResult>();
+  const lines: string[] = [];
+  for (const c of clips) {
+    const r = await run(join(speech.dir, c.file));
+    results.set(c.file, r);
+    const e = wordErrors(c.reference, r.text);
+    edits += e.edits;
+    words += e.words;
+    lines.push(`  ${c.file}  WER ${(e.edits / e.words).toFixed(3)}  ${JSON.stringify(r.text)}`);
+    expect(e.edits / e.words, `${c.file}: ${r.text}`).toBeLessThan(0.5);
+  }
+  const wer = edits / words;
+  // Figures for the report (tiny.en on clean LibriVox is typically 5-15 % WER).
+  process.stdout.write(`[whisper tiny.en int8, ${label}] overall WER ${wer.toFixed(3)} (${edits}/${words})\n${lines.join('\n')}\n`);
+  return { wer, results };
+}
+
+/**
+ * Python reference: tools/fixtures/convert_ct2_whisper.py decodes each clip with onnxruntime 1.20.1 (same int8
+ * files, greedy, OpenAI timestamp rules, no KV cache) and stores the text with timestamp tokens in MANIFEST.json.
+ */
+const manifest = JSON.parse(readFileSync(join(whisperTinyEnInt8, '..', 'MANIFEST.json'), 'utf8')) as {
+  fixtures: Record<string, { check: { onnx_int8_timestamps: { clips: Record<string, { text: string }> } } }>;
+};
+const reference = manifest.fixtures['whisper-tiny.en-int8']?.check.onnx_int8_timestamps.clips ?? {};
+
+/** `<|0.00|> a<|5.36|><|5.36|> b<|6.80|>` → [{ start: 0, end: 5.36, text: ' a' }, …]. */
+function referenceSegments(text: string): { start: number; end: number; text: string }[] {
+  return [...text.matchAll(/<\|(\d+\.\d+)\|>([^<]*)<\|(\d+\.\d+)\|>/g)].map((m) => ({
+    start: Number(m[1]),
+    end: Number(m[3]),
+    text: m[2] as string,
+  }));
+}
+
+let stt: WhisperSpeechToText;
+beforeAll(async () => {
+  stt = await loadSpeechToText(whisperTinyEnInt8, { dtype: 'int8', vad: true });
+});
+afterAll(async () => {
+  await stt.unload();
+});
+
+describe('real Whisper tiny.en (int8) on LibriVox speech', () => {
+  it('is English-only: languages [en], no translation', () => {
+    expect(stt.supportedLanguages).toEqual(['en']);
+    expect(stt.canTranslate).toBe(false);
+    expect(stt.pipeline.config.isMultilingual).toBe(false);
+    expect(stt.pipeline.config.vocabSize).toBe(51864);
+    expect(stt.pipeline.tokenizer.special).toMatchObject({ eot: 50256, sot: 50257, noTimestamps: 50362, timestampBegin: 50363 });
+  });
+
+  it('transcribes the five clips with overall WER < 0.25 (no VAD), with sane segments', async () => {
+    const { wer, results } = await werOverClips((f) => stt.transcribe(f, { vad: false, temperature: 0 }), 'no VAD');
+    expect(wer).toBeLessThan(0.25);
+    for (const r of results.values()) checkSegments(r);
+  });
+
+  it('matches the Python onnxruntime reference (timestamp mode): same segments, text and times (±0.05 s)', async () => {
+    expect(Object.keys(reference)).toHaveLength(clips.length);
+    for (const c of clips) {
+      const want = referenceSegments((reference[c.file] as { text: string }).text);
+      const r = await stt.transcribe(join(speech.dir, c.file), { vad: false, temperature: 0 });
+      expect(r.segments.map((s) => s.text), c.file).toEqual(want.map((s) => s.text));
+      r.segments.forEach((s, i) => {
+        expect(Math.abs(s.start - (want[i] as { start: number }).start), c.file).toBeLessThanOrEqual(0.05);
+        expect(Math.abs(s.end - (want[i] as { end: number }).end), c.file).toBeLessThanOrEqual(0.05);
+      });
+    }
+  });
+
+  it('with VAD: same accuracy, and the first segment starts within 1 s of the first speech VAD finds', async () => {
+    const vad = await loadVad();
+    try {
+      const { wer, results } = await werOverClips((f) => stt.transcribe(f, { temperature: 0 }), 'VAD');
+      expect(wer).toBeLessThan(0.25);
+      for (const [file, r] of results) {
+        checkSegments(r);
+        const regions: SpeechSegment[] = await vad.detectSpeech(join(speech.dir, file));
+        const firstSpeech = regions[0]?.start ?? 0;
+        const lastSpeech = regions[regions.length - 1]?.end ?? r.duration;
+        expect(Math.abs((r.segments[0] as { start: number }).start - firstSpeech), file).toBeLessThan(1);
+        expect(Math.abs((r.segments[r.segments.length - 1] as { end: number }).end - lastSpeech), file).toBeLessThan(1.5);
+      }
+    } finally {
+      await vad.dispose();
+    }
+  });
+
+  it('gives word timestamps inside their segments', async () => {
+    const file = join(speech.dir, 'sense_and_sensibility_01_austen_64kb-0930.wav');
+    const r = await stt.transcribe(file, { vad: false, temperature: 0, wordTimestamps: true });
+    const words = r.words ?? [];
+    expect(normalize(words.map((w) => w.word).join(''))).toEqual(normalize(r.text));
+    const seg = r.segments[0] as { start: number; end: number };
+    for (const w of words) {
+      expect(w.start).toBeGreaterThanOrEqual(seg.start - 0.01);
+      expect(w.end).toBeLessThanOrEqual((r.segments[r.segments.length - 1] as { end: number }).end + 0.01);
+      expect(w.probability).toBeGreaterThan(0);
+      expect(w.probability).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('batchTranscribe gives the same text as one-by-one transcription', async () => {
+    const files = clips.slice(0, 3).map((c) => join(speech.dir, c.file));
+    const batch = await stt.batchTranscribe(files, { vad: false, temperature: 0 });
+    for (const [i, f] of files.entries()) {
+      const single = await stt.transcribe(f, { vad: false, temperature: 0 });
+      expect(batch[i]?.text).toBe(single.text);
+    }
+  });
+
+  it('rejects translation and other languages with typed errors', async () => {
+    const file = join(speech.dir, 'sense_and_sensibility_01_austen_64kb-0880.wav');
+    await expect(stt.transcribe(file, { task: 'translate' })).rejects.toMatchObject({
+      code: 'ERR_RUN_UNSUPPORTED_OPERATION',
+    });
+    await expect(stt.transcribe(file, { language: 'fr' })).rejects.toMatchObject({
+      code: 'ERR_RUN_LANGUAGE_UNSUPPORTED',
+    });
+    const en = await stt.transcribe(file, { language: 'EN', vad: false, temperature: 0 });
+    expect(en.language).toBe('en');
+  });
+});
