@@ -1,10 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON responses are read loosely in tests. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import decodeAudio from '@audio/decode';
 import type { FastifyInstance } from 'fastify';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAudioEncoder, createMultimodalApp, PCM_SAMPLE_RATE } from '../src/index.js';
+import { createAudioEncoder, createMultimodalApp, hasFfmpeg, PCM_SAMPLE_RATE } from '../src/index.js';
 import { loadTestBackends } from './fixtures/backends.js';
 import { fixtures } from './fixtures/index.js';
 
@@ -132,15 +133,34 @@ describe('audio speech through the openai SDK', () => {
     expect(body.byteLength % 2).toBe(0);
     expect(body.byteLength / 2 / PCM_SAMPLE_RATE).toBeGreaterThan(0.3);
   });
-  it('aac works with ffmpeg, else answers 501 naming the fix', async () => {
+  // CI installs Debian's ffmpeg (tools/test/setup-test-deps.sh); without it this test is skipped and says so.
+  it.runIf(hasFfmpeg('ffmpeg'))('aac through ffmpeg decodes at the voice rate [needs ffmpeg on PATH]', async () => {
+    const res = await client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input, response_format: 'aac' });
+    expect(res.headers.get('content-type')).toMatch(/audio\/aac/);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    // ffprobe reads the ADTS header; @audio/decode's AAC decoder reports twice the rate (it assumes SBR) with
+    // twice the samples, so only the duration is taken from it.
+    const probe = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,sample_rate,channels', '-of', 'json', '-'], {
+      input: bytes,
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(probe).streams[0]).toMatchObject({ codec_name: 'aac', sample_rate: '22050', channels: 1 });
+    const audio = await decodeAudio(bytes);
+    expect(audio.channelData[0]!.length / audio.sampleRate).toBeGreaterThan(0.3);
+  });
+  it('aac without ffmpeg answers 501 and names the fix', async () => {
+    const b = await loadTestBackends();
+    const noFfmpeg = await createMultimodalApp({ tts: b.tts, options: { ffmpegPath: false } });
     try {
-      const res = await client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input, response_format: 'aac' });
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      const audio = await decodeAudio(bytes);
-      expect(audio.channelData[0]!.length / audio.sampleRate).toBeGreaterThan(0.3);
-    } catch (e) {
-      expect((e as { status: number }).status).toBe(501);
-      expect((e as Error).message).toMatch(/ffmpeg/);
+      const res = await noFfmpeg.inject({
+        method: 'POST',
+        url: '/v1/audio/speech',
+        payload: { model: 'tts-1', voice: 'alloy', input, response_format: 'aac' },
+      });
+      expect(res.statusCode).toBe(501);
+      expect(res.json()).toMatchObject({ error: { type: expect.any(String), message: expect.stringMatching(/ffmpeg/) } });
+    } finally {
+      await noFfmpeg.close();
     }
   });
   it('speed changes the length; unknown voices are 400', async () => {
