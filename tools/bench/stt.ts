@@ -11,8 +11,8 @@
  *   `min_new_tokens = max_new_tokens`), `BENCH_TOKENS` (default 50) tokens.
  * Each side's ONNX sessions are wrapped to count encoder runs and decoder runs (`session.run` calls) and the time
  * spent inside them; the bench refuses to compare when the counts differ. Per side it prints: total, encoder ms,
- * log-mel ms (timed apart: ours `logMelSpectrogram` as `transcribe` calls it, theirs the pipeline's processor),
- * decoder ms per step inside onnxruntime, and per-step decode ms all included ((total − encoder − log-mel) / steps:
+ * log-mel ms (timed in separate rounds: ours `logMelSpectrogram` as `transcribe` calls it, theirs the pipeline's
+ * processor), decoder ms per step inside onnxruntime, and per-step decode ms all included ((total − encoder − log-mel) / steps:
  * the runtime plus all JavaScript work per token). Rounds are interleaved; medians are reported.
  *
  * `BENCH_BASELINE=/path/to/old/run-core/src` also times an older copy of run-core's Whisper pipeline (same
@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadAudio, logMelSpectrogram, type InferenceSession } from '../../packages/run-core/src/index.js';
 import { OnnxSession, loadSpeechToText } from '../../packages/run-onnx/src/index.js';
+import type * as RunCore from '../../packages/run-core/src/index.js';
 
 const pkg = fileURLToPath(new URL('../../packages/run-onnx/package.json', import.meta.url));
 const req = createRequire(pkg);
@@ -64,7 +65,7 @@ interface Side {
   enc: Counter;
   dec: Counter;
   run(): Promise<void>;
-  mel(): void;
+  mel(): Promise<void>;
   totals: number[];
   encMs: number[];
   decMs: number[];
@@ -73,7 +74,7 @@ interface Side {
   decRuns: number;
 }
 
-function side(name: string, enc: Counter, dec: Counter, run: () => Promise<void>, mel: () => void): Side {
+function side(name: string, enc: Counter, dec: Counter, run: () => Promise<void>, mel: () => Promise<void>): Side {
   return { name, enc, dec, run, mel, totals: [], encMs: [], decMs: [], melMs: [], encRuns: 0, decRuns: 0 };
 }
 
@@ -85,7 +86,7 @@ const ourEnc = new Counter();
 const ourDec = new Counter();
 const opened: InferenceSession[] = [];
 const create = OnnxSession.create.bind(OnnxSession);
-(OnnxSession as { create: typeof OnnxSession.create }).create = async (m, o) => {
+OnnxSession.create = async (m, o) => {
   const s = await create(m, o);
   const counter = typeof m === 'string' && m.includes('encoder') ? ourEnc : ourDec;
   s.run = counter.wrap(s.run.bind(s));
@@ -102,16 +103,16 @@ const sides: Side[] = [
     ourEnc,
     ourDec,
     async () => void (await ours.transcribe(pcm, ourOpts)),
-    () => void logMelSpectrogram(pcm.samples, ourMelOpts),
+    () => Promise.resolve(void logMelSpectrogram(pcm.samples, ourMelOpts)),
   ),
 ];
 
 // An older copy of run-core's pipeline on the same sessions (before/after).
 if (BASELINE) {
   const base = pathToFileURL(join(BASELINE, 'families/whisper/')).href;
-  const { WhisperRunner } = (await import(`${base}runner.ts`)) as typeof import('../../packages/run-core/src/index.js');
-  const { WhisperPipeline } = (await import(`${base}transcribe.ts`)) as typeof import('../../packages/run-core/src/index.js');
-  const mel = (await import(`${base}log-mel.ts`)) as typeof import('../../packages/run-core/src/index.js');
+  const { WhisperRunner } = (await import(`${base}runner.ts`)) as typeof RunCore;
+  const { WhisperPipeline } = (await import(`${base}transcribe.ts`)) as typeof RunCore;
+  const mel = (await import(`${base}log-mel.ts`)) as typeof RunCore;
   const bEnc = new Counter();
   const bDec = new Counter();
   const [encoder, decoder] = await Promise.all(
@@ -129,7 +130,7 @@ if (BASELINE) {
       bEnc,
       bDec,
       async () => void (await pipe.transcribePcm(pcm.samples, ourOpts)),
-      () => void mel.logMelSpectrogram(pcm.samples, ourMelOpts),
+      () => Promise.resolve(void mel.logMelSpectrogram(pcm.samples, ourMelOpts)),
     ),
   );
 }
@@ -167,7 +168,7 @@ sides.push(
     tEnc,
     tDec,
     async () => void (await theirs(pcm.samples, theirOpts)),
-    () => void theirs.processor(pcm.samples),
+    async () => void (await theirs.processor(pcm.samples)),
   ),
 );
 
@@ -191,6 +192,11 @@ for (let i = 0; i < ROUNDS; i++) {
     s.totals.push(performance.now() - t);
     s.encMs.push(s.enc.ms);
     s.decMs.push(s.dec.ms / Math.max(1, s.dec.runs));
+  }
+}
+// Log-mel rounds apart from the transcriptions (so that one side's garbage collection does not land in them).
+for (let i = 0; i < ROUNDS * 2; i++) {
+  for (const s of sides) {
     const m = performance.now();
     await s.mel();
     s.melMs.push(performance.now() - m);
@@ -207,7 +213,7 @@ for (const s of sides) {
   const total = median(s.totals);
   const enc = median(s.encMs);
   const mel = median(s.melMs);
-  const perStep = median(s.totals.map((t, i) => (t - (s.encMs[i] as number) - (s.melMs[i] as number)) / s.decRuns));
+  const perStep = median(s.totals.map((t, i) => (t - (s.encMs[i] as number) - mel) / s.decRuns));
   rows.set(s.name, total);
   console.log(
     `  ${s.name.padEnd(16)} ${String(s.encRuns).padStart(9)} ${String(s.decRuns).padStart(9)} ${total.toFixed(0).padStart(10)} ` +

@@ -9,6 +9,7 @@ import {
   float16ToFloat32,
   float32ToFloat16,
   parseWhisperConfig,
+  rowStats,
   seededRandom,
   WhisperPipeline,
   WhisperRunner,
@@ -95,6 +96,33 @@ describe('applyTimestampRules', () => {
     expect(x[TS + 9]).toBe(-Infinity);
     expect(x[TS + 10]).not.toBe(-Infinity); // the closing one may repeat the time
     expect(x[EOT]).toBe(-Infinity); // timestamps outweigh EOT (the only text-range token left): forced
+  });
+  it('returns the max, argmax and log-sum-exp of the filtered row, bit-identical to recomputing them', () => {
+    // Reference: the plain two-pass log-sum-exp and first-index argmax the decoder used before the fused pass.
+    const reference = (x: Float32Array): { max: number; argmax: number; lse: number } => {
+      let max = -Infinity;
+      let argmax = 0;
+      for (let i = 0; i < x.length; i++) if ((x[i] as number) > max) [max, argmax] = [x[i] as number, i];
+      if (max === -Infinity) return { max, argmax, lse: -Infinity };
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += Math.exp((x[i] as number) - max);
+      return { max, argmax, lse: max + Math.log(s) };
+    };
+    const random = seededRandom(3);
+    const histories: number[][] = [[], [TS], [TS, 415], [TS, 415, TS + 10], [TS, 415, TS + 10, TS + 10], [415, 416]];
+    let forced = 0;
+    for (const sampled of histories) {
+      for (const tsBias of [-4, 0, 3]) {
+        const x = Float32Array.from({ length: VOCAB }, (_, i) => (random() - 0.5) * 8 + (i >= TS ? tsBias : 0));
+        const stats = applyTimestampRules(x, sampled, sp, 50);
+        expect(stats).toEqual(reference(x));
+        expect(rowStats(x)).toEqual(reference(x));
+        const lastIsText = sampled.length > 0 && (sampled[sampled.length - 1] as number) < TS;
+        if (lastIsText && x[100] === -Infinity) forced++; // only the forcing rule fills text after a text token
+      }
+    }
+    expect(forced).toBeGreaterThan(0); // the "timestamps outweigh text" branch was taken at least once
+    expect(rowStats(new Float32Array(8).fill(-Infinity))).toEqual({ max: -Infinity, argmax: 0, lse: -Infinity });
   });
   it('forces a timestamp when timestamps together outweigh every text token', () => {
     const x = fresh();

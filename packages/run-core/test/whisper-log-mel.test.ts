@@ -73,7 +73,8 @@ function inputFor(name: string): Float32Array {
 }
 
 describe('RealFft', () => {
-  it.each([400, 512, 30, 2 * 97])('matches a direct DFT for n = %i', (n) => {
+  // 400 = 2·(4·2·5·5); 50, 250: radix-5 only; 70 = 2·5·7: radix-5 and the generic butterfly; 194: a large prime.
+  it.each([400, 512, 30, 50, 250, 70, 2 * 97])('matches a direct DFT for n = %i', (n) => {
     const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + ((i * 7919) % 13) / 13 - 0.5);
     const fft = new RealFft(n);
     const power = new Float64Array(n / 2 + 1);
@@ -86,6 +87,19 @@ describe('RealFft', () => {
         im += (x[t] as number) * Math.sin((-2 * Math.PI * k * t) / n);
       }
       expect(power[k]).toBeCloseTo(re * re + im * im, 8);
+    }
+  });
+
+  it('powerSpectrumWindowed equals powerSpectrum of the windowed frame at any offset', () => {
+    const fft = new RealFft(400);
+    const signal = Float64Array.from({ length: 1000 }, (_, i) => Math.cos(i * 0.11) + ((i * 31) % 17) / 17);
+    const window = Float64Array.from({ length: 400 }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / 400));
+    const a = new Float64Array(201);
+    const b = new Float64Array(201);
+    for (const off of [0, 160, 599]) {
+      fft.powerSpectrum(Float64Array.from(window, (w, i) => w * (signal[off + i] as number)), a);
+      fft.powerSpectrumWindowed(signal, off, window, b);
+      expect(Array.from(b)).toEqual(Array.from(a));
     }
   });
 

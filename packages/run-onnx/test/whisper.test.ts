@@ -7,9 +7,13 @@ import {
   encodeWav,
   logMelSpectrogram,
   seededRandom,
+  WhisperRunner,
+  type InferenceSession,
+  type RunOptions,
   type TranscriptionEvent,
   type WhisperSpeechToText,
 } from '@llama-pajamas/run-core';
+import { OnnxSession } from '../src/session-impl.js';
 import { loadSpeechToText } from '../src/speech/whisper.js';
 
 // Provenance: tools/fixtures/generate.py (random-weight architecture-true Whisper tiny, real multilingual vocab,
@@ -79,6 +83,45 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
       expect(cached.tokens.length).toBeGreaterThan(0);
       expect(plain.tokens).toEqual(cached.tokens);
     }
+  });
+
+  it.each([
+    ['merged', MODEL, ['decoder_model_merged.onnx']],
+    ['split', SPLIT, ['decoder_model.onnx', 'decoder_with_past_model.onnx']],
+  ] as const)('fetches only logits and decoder presents on cached steps (%s export), same tokens', async (_, dir, files) => {
+    // Real sessions, observed: the encoder K/V presents are not copied out of onnxruntime after the first step.
+    const p = stt.pipeline;
+    const hidden = await p.encode(logMelSpectrogram(sine).data, 1);
+    const calls: { outputNames: readonly string[] | undefined; outputs: string[] }[] = [];
+    const open = async (f: string) => {
+      const s = await OnnxSession.create(join(dir, 'onnx', f));
+      const run = s.run.bind(s);
+      s.run = async (feeds, options?: RunOptions) => {
+        const out = await run(feeds, options);
+        calls.push({ outputNames: options?.outputNames, outputs: Object.keys(out) });
+        return out;
+      };
+      return s;
+    };
+    const encoder = await OnnxSession.create(join(dir, 'onnx', 'encoder_model.onnx'));
+    const [decoder, decoderWithPast] = await Promise.all(files.map(open));
+    const runner = new WhisperRunner({ encoder, decoder: decoder as InferenceSession, ...(decoderWithPast ? { decoderWithPast } : {}) });
+    const base = { languageToken: 50259, taskToken: 50359, withTimestamps: true, temperature: 0, beamSize: 1, maxNewTokens: 6, random: seededRandom(0) };
+    const cached = await decodeWindow(runner, p.tokenizer, p.config, hidden, base);
+    const reference = await decodeWindow(p.runner, p.tokenizer, p.config, hidden, { ...base, useCache: false });
+    expect(cached.tokens).toEqual(reference.tokens);
+    cached.tokenLogprobs.forEach((lp, i) => expect(lp).toBeCloseTo(reference.tokenLogprobs[i] as number, 4));
+    expect(calls).toHaveLength(6);
+    expect(calls[0]?.outputNames).toBeUndefined(); // the first step needs the encoder K/V
+    expect(calls[0]?.outputs.some((n) => n.includes('.encoder.'))).toBe(true);
+    for (const c of calls.slice(1)) {
+      expect(c.outputNames).toContain('logits');
+      expect(c.outputs.filter((n) => n.includes('.encoder.'))).toEqual([]);
+      expect(c.outputs.filter((n) => n.includes('.decoder.'))).toHaveLength(2 * p.config.decoderLayers);
+    }
+    await encoder.dispose();
+    await decoder?.dispose();
+    await decoderWithPast?.dispose();
   });
 
   it('runs the split decoder export (decoder_model + decoder_with_past) to the same tokens', async () => {

@@ -48,7 +48,7 @@ export class RealFft {
         }
       }
       this.stageTw.push({ re, im });
-      if (p !== 2 && p !== 4 && !this.rootsRe.has(p)) {
+      if (p !== 2 && p !== 4 && p !== 5 && !this.rootsRe.has(p)) {
         const rr = new Float64Array(p);
         const ri = new Float64Array(p);
         for (let r = 0; r < p; r++) {
@@ -81,12 +81,37 @@ export class RealFft {
    */
   powerSpectrum(input: ArrayLike<number>, out: Float64Array): void {
     const m = this.half;
-    let xRe = this.aRe;
-    let xIm = this.aIm;
+    const xRe = this.aRe;
+    const xIm = this.aIm;
     for (let i = 0; i < m; i++) {
       xRe[i] = input[2 * i] as number;
       xIm[i] = input[2 * i + 1] as number;
     }
+    this.transformPacked(out);
+  }
+
+  /**
+   * Power spectrum of the windowed frame `signal[offset + t] * window[t]`, t = 0..n-1, without building the frame
+   * (the window multiply is fused into the even/odd packing).
+   * @example
+   * fft.powerSpectrumWindowed(padded, t * 160, hann, power);
+   */
+  powerSpectrumWindowed(signal: Float64Array, offset: number, window: Float64Array, out: Float64Array): void {
+    const m = this.half;
+    const xRe = this.aRe;
+    const xIm = this.aIm;
+    for (let i = 0, j = offset; i < m; i++, j += 2) {
+      xRe[i] = (signal[j] as number) * (window[2 * i] as number);
+      xIm[i] = (signal[j + 1] as number) * (window[2 * i + 1] as number);
+    }
+    this.transformPacked(out);
+  }
+
+  /** FFT of the packed half-length complex input in aRe/aIm, unpacked to the real transform's power spectrum. */
+  private transformPacked(out: Float64Array): void {
+    const m = this.half;
+    let xRe = this.aRe;
+    let xIm = this.aIm;
     let yRe = this.bRe;
     let yIm = this.bIm;
     let ns = 1;
@@ -140,8 +165,8 @@ export class RealFft {
     const twRe = tw.re;
     const twIm = tw.im;
     if (p === 2) {
-      for (let j = 0; j < stride; j++) {
-        const k = j % ns;
+      // j % ns == k for j = k, k + ns, …: no modulo in the loop.
+      for (let k = 0; k < ns; k++) for (let j = k; j < stride; j += ns) {
         const w = k * 2 + 1;
         const ar = xRe[j] as number;
         const ai = xIm[j] as number;
@@ -160,8 +185,8 @@ export class RealFft {
       return;
     }
     if (p === 4) {
-      for (let j = 0; j < stride; j++) {
-        const k = j % ns;
+      // j % ns == k for j = k, k + ns, …: no modulo in the loop.
+      for (let k = 0; k < ns; k++) for (let j = k; j < stride; j += ns) {
         const t = k * 4;
         const v0r = xRe[j] as number;
         const v0i = xIm[j] as number;
@@ -204,12 +229,77 @@ export class RealFft {
       }
       return;
     }
+    if (p === 5) {
+      // Winograd-style radix-5: 5 complex twiddle products and 12 real multiplies instead of a 5x5 DFT.
+      const c1 = C5_1;
+      const c2 = C5_2;
+      const s1 = S5_1;
+      const s2 = S5_2;
+      // j % ns == k for j = k, k + ns, …: no modulo in the loop.
+      for (let k = 0; k < ns; k++) for (let j = k; j < stride; j += ns) {
+        const t = k * 5;
+        const v0r = xRe[j] as number;
+        const v0i = xIm[j] as number;
+        let r = xRe[j + stride] as number;
+        let i = xIm[j + stride] as number;
+        let wr = twRe[t + 1] as number;
+        let wi = twIm[t + 1] as number;
+        const v1r = r * wr - i * wi;
+        const v1i = r * wi + i * wr;
+        r = xRe[j + 2 * stride] as number;
+        i = xIm[j + 2 * stride] as number;
+        wr = twRe[t + 2] as number;
+        wi = twIm[t + 2] as number;
+        const v2r = r * wr - i * wi;
+        const v2i = r * wi + i * wr;
+        r = xRe[j + 3 * stride] as number;
+        i = xIm[j + 3 * stride] as number;
+        wr = twRe[t + 3] as number;
+        wi = twIm[t + 3] as number;
+        const v3r = r * wr - i * wi;
+        const v3i = r * wi + i * wr;
+        r = xRe[j + 4 * stride] as number;
+        i = xIm[j + 4 * stride] as number;
+        wr = twRe[t + 4] as number;
+        wi = twIm[t + 4] as number;
+        const v4r = r * wr - i * wi;
+        const v4i = r * wi + i * wr;
+        const t1r = v1r + v4r;
+        const t1i = v1i + v4i;
+        const t2r = v2r + v3r;
+        const t2i = v2i + v3i;
+        const t3r = v1r - v4r;
+        const t3i = v1i - v4i;
+        const t4r = v2r - v3r;
+        const t4i = v2i - v3i;
+        const a1r = v0r + c1 * t1r + c2 * t2r;
+        const a1i = v0i + c1 * t1i + c2 * t2i;
+        const a2r = v0r + c2 * t1r + c1 * t2r;
+        const a2i = v0i + c2 * t1i + c1 * t2i;
+        const b1r = s1 * t3r + s2 * t4r;
+        const b1i = s1 * t3i + s2 * t4i;
+        const b2r = s2 * t3r - s1 * t4r;
+        const b2i = s2 * t3i - s1 * t4i;
+        const d = (j - k) * 5 + k;
+        yRe[d] = v0r + t1r + t2r;
+        yIm[d] = v0i + t1i + t2i;
+        // y1 = a1 - i*b1, y4 = a1 + i*b1, y2 = a2 - i*b2, y3 = a2 + i*b2 (forward transform, w = e^{-2πi/5})
+        yRe[d + ns] = a1r + b1i;
+        yIm[d + ns] = a1i - b1r;
+        yRe[d + 4 * ns] = a1r - b1i;
+        yIm[d + 4 * ns] = a1i + b1r;
+        yRe[d + 2 * ns] = a2r + b2i;
+        yIm[d + 2 * ns] = a2i - b2r;
+        yRe[d + 3 * ns] = a2r - b2i;
+        yIm[d + 3 * ns] = a2i + b2r;
+      }
+      return;
+    }
     const rootRe = this.rootsRe.get(p) as Float64Array;
     const rootIm = this.rootsIm.get(p) as Float64Array;
     const vRe = new Float64Array(p);
     const vIm = new Float64Array(p);
-    for (let j = 0; j < stride; j++) {
-      const k = j % ns;
+    for (let k = 0; k < ns; k++) for (let j = k; j < stride; j += ns) {
       const t = k * p;
       for (let r = 0; r < p; r++) {
         const xr = xRe[j + r * stride] as number;
@@ -238,6 +328,11 @@ export class RealFft {
     }
   }
 }
+
+const C5_1 = Math.cos((2 * Math.PI) / 5);
+const C5_2 = Math.cos((4 * Math.PI) / 5);
+const S5_1 = Math.sin((2 * Math.PI) / 5);
+const S5_2 = Math.sin((4 * Math.PI) / 5);
 
 /** Splits n into radices: 4s first, then 2, then odd primes. */
 function factorize(n: number): number[] {

@@ -6,6 +6,6 @@ export * from './tokenizer.js';
 export * from './config.js';
 export * from './runner.js';
 export { decodeWindow, compressionRatio, buildPrefix, type WindowDecodeOptions, type WindowDecodeResult } from './decode.js';
-export { applyTimestampRules, seededRandom, type TimestampRuleTokens } from './logits.js';
+export { applyTimestampRules, rowStats, seededRandom, type RowStats, type TimestampRuleTokens } from './logits.js';
 export * from './transcribe.js';
 export * from './backend.js';

@@ -42,9 +42,11 @@ function melToHzSlaney(mel: number): number {
   return mel >= MEL_MIN_LOG ? HZ_MIN_LOG * Math.exp(LOG_STEP * (mel - MEL_MIN_LOG)) : (200 * mel) / 3;
 }
 
-/** A mel filter stored sparsely: weights for FFT bins `start .. start + weights.length - 1`. */
-interface SparseFilter {
-  start: number;
+/** Mel filters stored sparsely: filter m weighs FFT bins `[starts[m], ends[m])` with `weights[offsets[m]…]`. */
+interface SparseFilters {
+  starts: Int32Array;
+  ends: Int32Array;
+  offsets: Int32Array;
   weights: Float64Array;
 }
 
@@ -83,14 +85,17 @@ export function melFilterBank(
   return out;
 }
 
-const filterCache = new Map<number, SparseFilter[]>();
+const filterCache = new Map<number, SparseFilters>();
 
-function sparseFilters(nMels: number): SparseFilter[] {
+function sparseFilters(nMels: number): SparseFilters {
   const cached = filterCache.get(nMels);
   if (cached) return cached;
   const nBins = WHISPER_N_FFT / 2 + 1;
   const dense = melFilterBank(nMels);
-  const filters: SparseFilter[] = [];
+  const starts = new Int32Array(nMels);
+  const ends = new Int32Array(nMels);
+  const offsets = new Int32Array(nMels);
+  const kept: number[] = [];
   for (let m = 0; m < nMels; m++) {
     let start = -1;
     let end = -1;
@@ -100,12 +105,13 @@ function sparseFilters(nMels: number): SparseFilter[] {
         end = k;
       }
     }
-    if (start < 0) {
-      filters.push({ start: 0, weights: new Float64Array(0) });
-    } else {
-      filters.push({ start, weights: dense.slice(m * nBins + start, m * nBins + end + 1) });
-    }
+    offsets[m] = kept.length;
+    if (start < 0) continue; // an empty filter (too many mels for n_fft): starts = ends = 0
+    starts[m] = start;
+    ends[m] = end + 1;
+    for (let k = start; k <= end; k++) kept.push(dense[m * nBins + k] as number);
   }
+  const filters = { starts, ends, offsets, weights: Float64Array.from(kept) };
   filterCache.set(nMels, filters);
   return filters;
 }
@@ -149,8 +155,7 @@ export function logMelSpectrogram(samples: Float32Array, options: LogMelOptions 
   const window = hannPeriodic();
   fftCache ??= new RealFft(WHISPER_N_FFT);
   const fft = fftCache;
-  const filters = sparseFilters(nMels);
-  const frame = new Float64Array(WHISPER_N_FFT);
+  const { starts, ends, offsets, weights } = sparseFilters(nMels);
   const power = new Float64Array(WHISPER_N_FFT / 2 + 1);
   const out = new Float32Array(nMels * nFrames);
   // Frames that lie wholly in the zero padding have a zero spectrum: skip their FFT.
@@ -164,13 +169,14 @@ export function logMelSpectrogram(samples: Float32Array, options: LogMelOptions 
       if (floorLog > maxLog) maxLog = floorLog;
       continue;
     }
-    for (let i = 0; i < WHISPER_N_FFT; i++) frame[i] = (padded[off + i] as number) * (window[i] as number);
-    fft.powerSpectrum(frame, power);
+    fft.powerSpectrumWindowed(padded, off, window, power);
     for (let m = 0; m < nMels; m++) {
-      const f = filters[m] as SparseFilter;
-      const w = f.weights;
+      // Sparse filter: only the bins under the triangle (flat weights, start/end per filter).
+      const start = starts[m] as number;
+      const end = ends[m] as number;
+      const base = offsets[m] as number;
       let acc = 0;
-      for (let k = 0; k < w.length; k++) acc += (w[k] as number) * (power[f.start + k] as number);
+      for (let k = start; k < end; k++) acc += (weights[base + k - start] as number) * (power[k] as number);
       const v = Math.log10(acc > 1e-10 ? acc : 1e-10);
       out[m * nFrames + t] = v;
       if (v > maxLog) maxLog = v;
