@@ -3,6 +3,7 @@ declare module 'autocannon' {
   namespace autocannon {
     interface Result {
       requests: { average: number };
+      latency: { p50: number; average: number };
       non2xx: number;
       errors: number;
     }

@@ -1,67 +1,208 @@
 /**
- * Server overhead, concurrency and memory on the real YOLOX-Nano (loopback only, bounded loops).
- * Run from packages/run-server: `pnpm bench` (node --conditions=@llama-pajamas/source --import tsx bench/server-bench.ts).
- * Options: --iterations N (latency samples, default 60), --seconds S (autocannon run length, default 8),
- * --requests N (memory run, default 5000).
+ * Server overhead, concurrency and memory on real models (loopback only, bounded loops). Each server config runs
+ * in a child process of its own (`server-child.ts`); this process is the load client (fetch and autocannon), so
+ * client and server never share an event loop.
+ *
+ * Run from packages/run-server: `pnpm bench`. Options:
+ * --iterations N  latency samples per config, in-process and HTTP interleaved (default 40)
+ * --seconds S     length of each autocannon run (default 8)
+ * --requests N    requests of the memory run (default 5000)
+ * --memory-model  model of the memory run: mobilenet (default, faster) or yolox
+ * --configs LIST  comma-separated configs `model:cNtN[:nomb]` (default: the table in docs/benchmarks.md), e.g.
+ *                 `yolox:c1t2,yolox:c2t1:nomb` = YOLOX, concurrency 1, 2 intra-op threads, micro-batching on / off
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { loadVisionModel } from '@llama-pajamas/run-onnx';
-import { createMultimodalApp } from '../src/index.js';
+import type { ChildConfig, ChildRequest } from './server-child.js';
 
-const { values } = parseArgs({ allowPositionals: true, options: { iterations: { type: 'string' }, seconds: { type: 'string' }, requests: { type: 'string' } } });
-const iterations = Number(values.iterations ?? 60);
+const { values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    iterations: { type: 'string' },
+    seconds: { type: 'string' },
+    requests: { type: 'string' },
+    'memory-model': { type: 'string' },
+    configs: { type: 'string' },
+  },
+});
+const iterations = Number(values.iterations ?? 40);
 const seconds = Number(values.seconds ?? 8);
 const requests = Number(values.requests ?? 5000);
+const memoryModel = (values['memory-model'] ?? 'mobilenet') as ChildConfig['model'];
+const DEFAULT_CONFIGS = 'yolox:c1t2,yolox:c2t1,yolox:c2t1:nomb,mobilenet:c1t2,mobilenet:c1t2:nomb,mobilenet:c2t1';
+
+function parseConfig(s: string): ChildConfig {
+  const m = /^(yolox|mobilenet):c(\d+)t(\d+)(:nomb)?$/.exec(s.trim());
+  if (!m) throw new TypeError(`Bad config '${s}': expected model:cNtN[:nomb], e.g. yolox:c2t1`);
+  return { model: m[1] as ChildConfig['model'], concurrency: Number(m[2]), threads: Number(m[3]), microBatch: !m[4] };
+}
+const configs = (values.configs ?? DEFAULT_CONFIGS).split(',').map(parseConfig);
+const label = (c: ChildConfig): string => `${c.model} c${c.concurrency} t${c.threads} ${c.microBatch ? 'mb' : 'no-mb'}`;
+
 const shared = (p: string): string => fileURLToPath(new URL(`../../../../shared/${p}`, import.meta.url));
+const body = JSON.stringify({ image: readFileSync(shared('media/images/dog.jpg')).toString('base64') });
+const route = (c: ChildConfig): string => (c.model === 'yolox' ? '/v1/images/detect' : '/v1/images/classify');
 
-const p50 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const image = readFileSync(shared('media/images/dog.jpg'));
-const body = JSON.stringify({ image: image.toString('base64') });
-
-const backend = await loadVisionModel(shared('models/detection/yolox_nano.onnx'), { labels: shared('models/detection/coco80.txt') });
-const app = await createMultimodalApp({ vision: { yolox: backend }, options: { maxQueue: 64 } });
-const url = await app.listen({ port: 0, host: '127.0.0.1' });
-
-// 1. In-process vs HTTP latency (sequential, warmed up).
-for (let i = 0; i < 5; i++) await backend.detect(image);
-const inproc: number[] = [];
-for (let i = 0; i < iterations; i++) {
-  const t = performance.now();
-  await backend.detect(new Uint8Array(image));
-  inproc.push(performance.now() - t);
+interface Child {
+  url: string;
+  ask: <T>(m: ChildRequest) => Promise<T>;
+  proc: ChildProcess;
 }
-const post = (): Promise<Response> => fetch(`${url}/v1/images/detect`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-for (let i = 0; i < 5; i++) await (await post()).arrayBuffer();
-const http: number[] = [];
-for (let i = 0; i < iterations; i++) {
-  const t = performance.now();
-  const res = await post();
-  await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-  http.push(performance.now() - t);
+
+async function startChild(config: ChildConfig): Promise<Child> {
+  const proc = fork(fileURLToPath(new URL('./server-child.ts', import.meta.url)), [JSON.stringify(config)], {
+    execArgv: ['--expose-gc', '--conditions=@llama-pajamas/source', '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let pending: ((m: unknown) => void) | undefined;
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    proc.on('message', (m: { type: string; url?: string }) => {
+      if (m.type === 'ready') resolve(m.url ?? '');
+      else pending?.(m);
+    });
+  });
+  const ask = <T>(m: ChildRequest): Promise<T> =>
+    new Promise<T>((resolve) => {
+      pending = (r) => resolve(r as T);
+      proc.send(m);
+    });
+  return { url, ask, proc };
 }
-console.log(`detect p50 in-process ${p50(inproc).toFixed(2)} ms, HTTP ${p50(http).toFixed(2)} ms, ratio ${(p50(http) / p50(inproc)).toFixed(3)} (target <= 1.10)`);
 
-// 2. Throughput: 1 client vs 8 concurrent clients.
-const cannon = (connections: number, opts: { duration?: number; amount?: number }): Promise<autocannon.Result> =>
-  autocannon({ url: `${url}/v1/images/detect`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, ...opts });
-const one = await cannon(1, { duration: seconds });
-const eight = await cannon(8, { duration: seconds });
-console.log(
-  `throughput 1 client ${one.requests.average.toFixed(1)} req/s, 8 clients ${eight.requests.average.toFixed(1)} req/s, ratio ${(eight.requests.average / one.requests.average).toFixed(2)} (target >= 1.5); non-2xx: ${one.non2xx + eight.non2xx}`,
-);
+async function stopChild(child: Child): Promise<void> {
+  const exited = new Promise((r) => child.proc.once('exit', r));
+  await child.ask({ type: 'close' });
+  await exited;
+}
 
-// 3. Memory: RSS before and after N requests.
-global.gc?.();
-const before = process.memoryUsage().rss;
-const mem = await cannon(8, { amount: requests });
-global.gc?.();
-const after = process.memoryUsage().rss;
-console.log(
-  `RSS before ${(before / 2 ** 20).toFixed(1)} MiB, after ${requests} requests ${(after / 2 ** 20).toFixed(1)} MiB, growth ${(((after - before) / before) * 100).toFixed(2)}% (target < 5%); non-2xx: ${mem.non2xx}, errors: ${mem.errors}`,
-);
-await app.close();
-await backend.unload();
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+const min = (xs: number[]): number => Math.min(...xs);
+
+// The latency client: node:http on a keep-alive socket with the body encoded once (fetch/undici adds ~0.3 ms).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const bodyBytes = Buffer.from(body);
+function post(url: string): Promise<void> {
+  const u = new URL(url);
+  return new Promise<void>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': bodyBytes.length },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(bodyBytes);
+  });
+}
+
+const cannon = (url: string, connections: number, opts: { duration?: number; amount?: number }): Promise<autocannon.Result> =>
+  autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, ...opts });
+
+interface Row {
+  config: string;
+  inproc: number;
+  http: number;
+  inprocMin: number;
+  httpMin: number;
+  one: number;
+  eight: number;
+  eightP50: number;
+  non2xx: number;
+}
+
+const rows: Row[] = [];
+console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+for (const config of configs) {
+  const child = await startChild(config);
+  const url = `${child.url}${route(config)}`;
+  // 1. In-process vs HTTP latency: sequential, warmed up, the two interleaved so that load changes hit both alike.
+  for (let i = 0; i < 5; i++) await post(url);
+  const inproc: number[] = [];
+  const http: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    inproc.push((await child.ask<{ ms: number }>({ type: 'inproc' })).ms);
+    const t = performance.now();
+    await post(url);
+    http.push(performance.now() - t);
+  }
+  // 2. Throughput: 1 client, then 8 concurrent clients.
+  const one = await cannon(url, 1, { duration: seconds });
+  const eight = await cannon(url, 8, { duration: seconds });
+  const row: Row = {
+    config: label(config),
+    inproc: median(inproc),
+    http: median(http),
+    inprocMin: min(inproc),
+    httpMin: min(http),
+    one: one.requests.average,
+    eight: eight.requests.average,
+    eightP50: eight.latency.p50,
+    non2xx: one.non2xx + eight.non2xx + one.errors + eight.errors,
+  };
+  rows.push(row);
+  console.log(
+    `${row.config}: p50 in-process ${row.inproc.toFixed(1)} ms, HTTP ${row.http.toFixed(1)} ms (${(row.http / row.inproc).toFixed(3)}); ` +
+      `1 client ${row.one.toFixed(1)} req/s, 8 clients ${row.eight.toFixed(1)} req/s (${(row.eight / row.one).toFixed(2)}x); load ${loadavg()[0]?.toFixed(2)}`,
+  );
+  await stopChild(child);
+}
+
+console.log('\n| config | in-process p50 (min) ms | HTTP p50 (min) ms | HTTP ÷ in-process | 1 client req/s | 8 clients req/s | 8 ÷ 1 | 8-client p50 ms | errors |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) {
+  console.log(
+    `| ${r.config} | ${r.inproc.toFixed(1)} (${r.inprocMin.toFixed(1)}) | ${r.http.toFixed(1)} (${r.httpMin.toFixed(1)}) | ` +
+      `**${(r.http / r.inproc).toFixed(3)}** (${(r.httpMin / r.inprocMin).toFixed(3)}) | ${r.one.toFixed(1)} | ${r.eight.toFixed(1)} | ` +
+      `**${(r.eight / r.one).toFixed(2)}x** | ${r.eightP50.toFixed(0)} | ${r.non2xx} |`,
+  );
+}
+console.log('targets: HTTP ÷ in-process <= 1.10, 8 ÷ 1 clients >= 1.5x');
+
+// 3. Memory: RSS of the server process (after two GCs) before and after N requests (8 clients), after a warm-up
+// of the same load (allocator arenas, onnxruntime's arena for batched shapes and libvips grow to a plateau first;
+// the cold figure is printed too), with a checkpoint every fifth of the run.
+if (requests > 0) {
+  const config: ChildConfig = { model: memoryModel, concurrency: 1, threads: 2, microBatch: true };
+  const child = await startChild(config);
+  const url = `${child.url}${route(config)}`;
+  const rss = async (): Promise<number> => (await child.ask<{ rss: number }>({ type: 'rss' })).rss;
+  const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+  const cold = await rss();
+  const warmup = Math.max(8, Math.round(requests / 5));
+  let failed = (await cannon(url, 8, { amount: warmup })).non2xx;
+  const before = await rss();
+  const checkpoints: string[] = [];
+  const t = performance.now();
+  for (let done = 0; done < requests; ) {
+    const n = Math.min(Math.max(8, Math.round(requests / 5)), requests - done);
+    const r = await cannon(url, 8, { amount: n });
+    failed += r.non2xx + r.errors;
+    done += n;
+    checkpoints.push(`${done}: ${mib(await rss())}`);
+  }
+  const after = await rss();
+  console.log(
+    `\nmemory (${label(config)}, ${route(config)}, 8 clients): RSS cold ${mib(cold)} MiB, after ${warmup} warm-up requests ` +
+      `${mib(before)} MiB, after ${requests} more ${mib(after)} MiB: growth ${(((after - before) / before) * 100).toFixed(2)}% ` +
+      `(target < 5%; from cold ${(((after - cold) / cold) * 100).toFixed(1)}%). Checkpoints (requests: MiB) ${checkpoints.join(', ')}. ` +
+      `${((performance.now() - t) / 1000).toFixed(0)} s; failed: ${failed}; load ${loadavg()[0]?.toFixed(2)}`,
+  );
+  await stopChild(child);
+}

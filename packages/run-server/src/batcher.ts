@@ -8,7 +8,8 @@ interface Pending<I, R> {
 
 /**
  * Micro-batching in front of a {@link WorkQueue}: single requests with the same options that arrive while the
- * backend is busy are run together in one `batch` call (e.g. `VisionBackend.batchDetect`) when it frees up.
+ * backend is busy are run together in one `batch` call (e.g. `VisionBackend.batchDetect`) when it frees up. With a
+ * queue concurrency above 1, waiting requests are split evenly between the slots as they free up.
  */
 export class MicroBatcher<I, R> {
   private readonly groups = new Map<string, Pending<I, R>[]>();
@@ -51,7 +52,10 @@ export class MicroBatcher<I, R> {
       .run(async () => {
         this.scheduled.delete(key);
         const group = this.groups.get(key) ?? [];
-        const take = group.splice(0, this.maxBatch);
+        // With more than one slot, take an even share of what waits so that the next free slot gets the rest now
+        // instead of idling while one slot works through a long batch (one image at a time on batch-1 models).
+        const share = Math.ceil(group.length / Math.max(1, this.queue.concurrency));
+        const take = group.splice(0, Math.min(this.maxBatch, share));
         if (group.length > 0) this.schedule(key);
         else this.groups.delete(key);
         if (take.length === 0) return;

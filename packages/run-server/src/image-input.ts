@@ -43,8 +43,18 @@ export async function readImageInput(value: unknown, param: string, options: Ima
     }
     b64 = value.slice(comma + 1);
   }
+  // Fast path for plain padded base64 (what clients send): Node's decoder skips characters that are not base64
+  // and stops at '=', so a decoded length of exactly 3/4 of the string (less the padding) proves that every
+  // character was valid. It saves a regex pass and a copy of a 300 KB string (~0.6 ms per request).
+  const n = b64.length;
+  if (n > 0 && n % 4 === 0 && (n / 4) * 3 <= options.maxBytes + 3) {
+    const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+    const bytes = Buffer.from(b64, 'base64');
+    if (bytes.length === (n / 4) * 3 - pad) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
   b64 = b64.replace(/\s+/g, '');
-  if (b64.length === 0 || !BASE64.test(b64)) {
+  const valid = BASE64.test(b64);
+  if (b64.length === 0 || !valid) {
     throw badParam(param, `'${param}' is neither valid base64, a data: URL nor an http(s) URL.`);
   }
   if (Math.floor((b64.length * 3) / 4) > options.maxBytes + 3) {

@@ -40,7 +40,11 @@ export interface MultimodalAppOptions {
   /** Most redirects followed for one image URL (default 3). */
   urlMaxRedirects?: number;
   limits?: ServerLimits;
-  /** Requests that run at once per backend (default 1). */
+  /**
+   * Requests that run at once per backend (default 1, safe with any onnxruntime thread count). For a model with a
+   * batch dim fixed at 1, `concurrency` = cores with sessions of `intraOpThreads: 1` and `microBatch: false` gave the
+   * best throughput on a 2-core machine; dynamic-batch models do best with 1 and micro-batching (docs/benchmarks.md).
+   */
   concurrency?: number;
   /** Requests that may wait per backend before 429 (default 16). */
   maxQueue?: number;
