@@ -108,6 +108,58 @@ function referenceSegments(text: string): { start: number; end: number; text: st
   }));
 }
 
+/**
+ * Python reference word times: transformers 4.42.4's ASR pipeline (`return_timestamps="word"`, cross-attention DTW)
+ * on the PyTorch float32 model that tools/fixtures/convert_ct2_whisper.py converts (MANIFEST.json,
+ * check.torch_word_timestamps).
+ */
+interface RefWord {
+  word: string;
+  start: number;
+  end: number;
+}
+const wordReference =
+  (
+    manifest.fixtures['whisper-tiny.en-int8']?.check as unknown as {
+      torch_word_timestamps?: { clips: Record<string, { words: RefWord[] }> };
+    }
+  ).torch_word_timestamps?.clips ?? {};
+
+/** Pairs of words with the same normalized text, in order (longest common subsequence). */
+function matchWords<A extends RefWord, B extends RefWord>(a: readonly A[], b: readonly B[]): [A, B][] {
+  const key = (w: RefWord): string => normalize(w.word).join(' ');
+  const n = a.length;
+  const m = b.length;
+  const L = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      const row = L[i] as number[];
+      row[j] = key(a[i] as A) === key(b[j] as B) ? (L[i + 1] as number[])[j + 1]! + 1 : Math.max((L[i + 1] as number[])[j]!, row[j + 1]!);
+    }
+  }
+  const out: [A, B][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (key(a[i] as A) === key(b[j] as B)) {
+      out.push([a[i] as A, b[j] as B]);
+      i++;
+      j++;
+    } else if ((L[i + 1] as number[])[j]! >= (L[i] as number[])[j + 1]!) i++;
+    else j++;
+  }
+  return out;
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+}
+
+function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5);
+}
+
 let stt: WhisperSpeechToText;
 beforeAll(async () => {
   stt = await loadSpeechToText(whisperTinyEnInt8, { dtype: 'int8', vad: true });
@@ -165,6 +217,7 @@ describe('real Whisper tiny.en (int8) on LibriVox speech', () => {
   it('gives word timestamps inside their segments', async () => {
     const file = join(speech.dir, 'sense_and_sensibility_01_austen_64kb-0930.wav');
     const r = await stt.transcribe(file, { vad: false, temperature: 0, wordTimestamps: true });
+    expect(r.wordTimestampMethod).toBe('cross-attention');
     const words = r.words ?? [];
     expect(normalize(words.map((w) => w.word).join(''))).toEqual(normalize(r.text));
     const seg = r.segments[0] as { start: number; end: number };
@@ -174,6 +227,50 @@ describe('real Whisper tiny.en (int8) on LibriVox speech', () => {
       expect(w.probability).toBeGreaterThan(0);
       expect(w.probability).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('word timestamps (cross-attention DTW) are monotonic, inside their segments, and match transformers within 0.15 s (median)', async () => {
+    expect(stt.pipeline.wordTimestampMethod).toBe('cross-attention');
+    const errors: number[] = [];
+    const interpolated: number[] = [];
+    const lines: string[] = [];
+    for (const c of clips) {
+      const want = wordReference[c.file]?.words ?? [];
+      expect(want.length, c.file).toBeGreaterThan(0);
+      const r = await stt.transcribe(join(speech.dir, c.file), { vad: false, temperature: 0, wordTimestamps: true });
+      expect(r.wordTimestampMethod).toBe('cross-attention');
+      const words = r.words ?? [];
+      expect(normalize(words.map((w) => w.word).join(''))).toEqual(normalize(r.text));
+      let previousEnd = 0;
+      for (const s of r.segments) {
+        for (const w of s.words ?? []) {
+          expect(w.end, `${c.file} ${w.word}`).toBeGreaterThanOrEqual(w.start);
+          expect(w.start, `${c.file} ${w.word}`).toBeGreaterThanOrEqual(previousEnd - 0.01);
+          expect(w.start).toBeGreaterThanOrEqual(s.start - 0.01);
+          expect(w.end).toBeLessThanOrEqual(s.end + 0.01);
+          expect(w.probability).toBeGreaterThan(0);
+          expect(w.probability).toBeLessThanOrEqual(1);
+          previousEnd = w.end;
+        }
+      }
+      const pairs = matchWords(words, want);
+      expect(pairs.length, c.file).toBeGreaterThanOrEqual(Math.min(words.length, want.length) - 2);
+      const clipErr: number[] = [];
+      for (const [a, b] of pairs) clipErr.push(Math.abs(a.start - b.start), Math.abs(a.end - b.end));
+      errors.push(...clipErr);
+      // The interpolation fallback on the same segments, for comparison.
+      const interp = r.segments.flatMap((s) =>
+        stt.pipeline.interpolateWords(s.tokens, s.tokens.map(() => 0), s.start, s.end),
+      );
+      for (const [a, b] of matchWords(interp, want)) interpolated.push(Math.abs(a.start - b.start), Math.abs(a.end - b.end));
+      lines.push(`  ${c.file}  ${pairs.length}/${want.length} words matched, median |Δ| ${median(clipErr).toFixed(3)} s, max ${Math.max(...clipErr).toFixed(2)} s`);
+    }
+    const med = median(errors);
+    process.stdout.write(
+      `[whisper tiny.en int8 word timestamps vs transformers (PyTorch fp32)] DTW median |Δ| ${med.toFixed(3)} s, ` +
+        `p90 ${quantile(errors, 0.9).toFixed(3)} s (${errors.length / 2} words); interpolation median |Δ| ${median(interpolated).toFixed(3)} s, p90 ${quantile(interpolated, 0.9).toFixed(3)} s\n${lines.join('\n')}\n`,
+    );
+    expect(med).toBeLessThan(0.15);
   });
 
   it('batchTranscribe gives the same text as one-by-one transcription', async () => {

@@ -28,6 +28,14 @@ interface Golden {
   encoder_last_hidden_state: { shape: number[]; first_values: number[] };
   decoder_prefix: number[];
   greedy_token_ids: number[];
+  /** onnxruntime-python on onnx/*_fp16.onnx, same greedy rule. */
+  onnx_fp16_greedy_token_ids: number[];
+  cross_attentions_last_layer_prefix: {
+    shape: number[];
+    row_sums: number[][];
+    head0_last_token_first_values: number[];
+    argmax_per_head_token: number[][];
+  };
 }
 const golden = JSON.parse(readFileSync(join(MODEL, 'GOLDEN.json'), 'utf8')) as Golden;
 const sine = Float32Array.from(
@@ -112,8 +120,9 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
     expect(cached.tokens).toEqual(reference.tokens);
     cached.tokenLogprobs.forEach((lp, i) => expect(lp).toBeCloseTo(reference.tokenLogprobs[i] as number, 4));
     expect(calls).toHaveLength(6);
-    expect(calls[0]?.outputNames).toBeUndefined(); // the first step needs the encoder K/V
+    // The first step needs the encoder K/V; cross-attentions (merged export) are never fetched while decoding.
     expect(calls[0]?.outputs.some((n) => n.includes('.encoder.'))).toBe(true);
+    for (const c of calls) expect(c.outputs.filter((n) => n.startsWith('cross_attentions.'))).toEqual([]);
     for (const c of calls.slice(1)) {
       expect(c.outputNames).toContain('logits');
       expect(c.outputs.filter((n) => n.includes('.encoder.'))).toEqual([]);
@@ -122,6 +131,64 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
     await encoder.dispose();
     await decoder?.dispose();
     await decoderWithPast?.dispose();
+  });
+
+  it('reads the cross-attention outputs: same weights as PyTorch (GOLDEN.json), only when asked for', async () => {
+    const p = stt.pipeline;
+    expect(p.runner.crossAttentionLayers).toEqual([0, 1]);
+    expect(p.wordTimestampMethod).toBe('cross-attention');
+    const hidden = await p.encode(logMelSpectrogram(sine).data, 1);
+    const { logits, attentions } = await p.runner.crossAttentions(golden.decoder_prefix, hidden, [1]);
+    expect(logits.length).toBe(golden.decoder_prefix.length);
+    const t = attentions.get(1);
+    const want = golden.cross_attentions_last_layer_prefix;
+    expect(t?.dims).toEqual([1, ...want.shape]);
+    const [heads, tokens, frames] = want.shape as [number, number, number];
+    const data = t?.data as Float32Array;
+    for (let h = 0; h < heads; h++) {
+      for (let k = 0; k < tokens; k++) {
+        const row = data.subarray((h * tokens + k) * frames, (h * tokens + k + 1) * frames);
+        expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo((want.row_sums[h] as number[])[k] as number, 4);
+        let best = 0;
+        for (let f = 1; f < frames; f++) if ((row[f] as number) > (row[best] as number)) best = f;
+        expect(best).toBe((want.argmax_per_head_token[h] as number[])[k]);
+      }
+    }
+    want.head0_last_token_first_values.forEach((v, f) => expect(data[(tokens - 1) * frames + f]).toBeCloseTo(v, 5));
+    await expect(p.runner.crossAttentions(golden.decoder_prefix, hidden, [5])).rejects.toMatchObject({
+      code: 'ERR_RUN_MODEL_UNRECOGNIZED',
+    });
+  });
+
+  it('word timestamps: cross-attention DTW with cross-attention outputs, interpolation without (split export)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'whisper-split-'));
+    for (const f of ['onnx', 'config.json', 'generation_config.json', 'preprocessor_config.json']) symlinkSync(join(SPLIT, f), join(dir, f));
+    symlinkSync(join(MODEL, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    const split = await loadSpeechToText(dir, { vad: false });
+    expect(split.pipeline.runner.crossAttentionLayers).toEqual([]);
+    expect(split.pipeline.wordTimestampMethod).toBe('interpolation');
+    const opts = { ...FAST, language: 'en', wordTimestamps: true } as const;
+    const dtwResult = await stt.transcribe(SPEECH, opts);
+    const interp = await split.transcribe(SPEECH, opts);
+    expect(dtwResult.wordTimestampMethod).toBe('cross-attention');
+    expect(interp.wordTimestampMethod).toBe('interpolation');
+    const noWords = await stt.transcribe(SPEECH, { ...FAST, language: 'en' });
+    expect(noWords.wordTimestampMethod).toBeUndefined();
+    for (const r of [dtwResult, interp]) {
+      expect(r.segments.length).toBeGreaterThan(0);
+      let previous = 0;
+      for (const s of r.segments) {
+        for (const w of s.words ?? []) {
+          expect(w.end).toBeGreaterThanOrEqual(w.start);
+          expect(w.start).toBeGreaterThanOrEqual(previous - 0.01);
+          expect(w.start).toBeGreaterThanOrEqual(s.start - 0.01);
+          expect(w.end).toBeLessThanOrEqual(s.end + 0.01);
+          previous = w.end;
+        }
+      }
+      expect((r.words ?? []).map((w) => w.word).join('')).toBe(r.segments.flatMap((s) => s.words ?? []).map((w) => w.word).join(''));
+    }
+    await split.unload();
   });
 
   it('runs the split decoder export (decoder_model + decoder_with_past) to the same tokens', async () => {
@@ -180,7 +247,7 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
   it('rejects model folders that are not Whisper exports', async () => {
     await expect(loadSpeechToText('/nonexistent/whisper')).rejects.toMatchObject({ code: 'ERR_RUN_MODEL_NOT_FOUND' });
     await expect(loadSpeechToText(SPLIT)).rejects.toMatchObject({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' }); // no tokenizer.json
-    await expect(loadSpeechToText(MODEL, { dtype: 'fp16' })).rejects.toMatchObject({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' });
+    await expect(loadSpeechToText(MODEL, { dtype: 'int8' })).rejects.toMatchObject({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' });
     const dir = mkdtempSync(join(tmpdir(), 'whisper-bad-'));
     writeFileSync(join(dir, 'encoder_model.onnx'), 'not onnx');
     writeFileSync(join(dir, 'decoder_model_merged.onnx'), 'not onnx');
@@ -237,5 +304,68 @@ describe('VAD and streaming', () => {
       expect(last.result.duration).toBeCloseTo(audio.length / 16000, 1);
       expect(last.result.segments.length).toBe(starts.length);
     }
+  });
+});
+
+describe('fp16 export (onnx/*_fp16.onnx: float16 weights, inputs and outputs)', () => {
+  let fp16: WhisperSpeechToText;
+  beforeAll(async () => {
+    fp16 = await loadSpeechToText(MODEL, { dtype: 'fp16', vad: false });
+  });
+  afterAll(async () => {
+    await fp16.unload();
+  });
+
+  it('declares float16 I/O, and the loader feeds it: GOLDEN greedy tokens with and without the KV cache', async () => {
+    const p = fp16.pipeline;
+    const encoder = await OnnxSession.create(join(MODEL, 'onnx', 'encoder_model_fp16.onnx'));
+    const decoder = await OnnxSession.create(join(MODEL, 'onnx', 'decoder_model_merged_fp16.onnx'));
+    expect(encoder.inputs.find((i) => i.name === 'input_features')?.type).toBe('float16');
+    expect(decoder.inputs.find((i) => i.name === 'encoder_hidden_states')?.type).toBe('float16');
+    expect(decoder.inputs.find((i) => i.name === 'past_key_values.0.decoder.key')?.type).toBe('float16');
+    expect(decoder.outputs.find((o) => o.name === 'logits')?.type).toBe('float16');
+    expect(decoder.outputs.find((o) => o.name === 'cross_attentions.1')?.type).toBe('float16');
+    await encoder.dispose();
+    await decoder.dispose();
+    const hidden = await p.encode(logMelSpectrogram(sine).data, 1);
+    expect(hidden.type).toBe('float16');
+    expect(golden.onnx_fp16_greedy_token_ids).toEqual(golden.greedy_token_ids);
+    for (const useCache of [true, false]) {
+      const state = p.runner.newState(1);
+      const seq = [...golden.decoder_prefix];
+      let logits = await p.runner.step(state, [seq], hidden, { useCache });
+      const out: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const off = (logits.length - 1) * logits.vocab;
+        let best = 0;
+        for (let k = 1; k < logits.vocab; k++) if ((logits.data[off + k] as number) > (logits.data[off + best] as number)) best = k;
+        out.push(best);
+        seq.push(best);
+        logits = await p.runner.step(state, useCache ? [[best]] : [seq], hidden, { useCache });
+      }
+      expect(out).toEqual(golden.greedy_token_ids);
+    }
+  });
+
+  it('gives logits close to fp32 (fp16 tolerance) and the same transcription tokens', async () => {
+    const a = stt.pipeline;
+    const b = fp16.pipeline;
+    const mel = logMelSpectrogram(sine).data;
+    const la = await a.runner.step(a.runner.newState(1), [golden.decoder_prefix], await a.encode(mel, 1));
+    const lb = await b.runner.step(b.runner.newState(1), [golden.decoder_prefix], await b.encode(mel, 1));
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < la.data.length; i++) {
+      worst = Math.max(worst, Math.abs((la.data[i] as number) - (lb.data[i] as number)));
+      scale = Math.max(scale, Math.abs(la.data[i] as number));
+    }
+    process.stdout.write(`[whisper-tiny fp16 vs fp32] logits max |Δ| ${worst.toFixed(4)} (max |logit| ${scale.toFixed(2)})\n`);
+    expect(worst / scale).toBeLessThan(0.01);
+    const opts = { ...FAST, language: 'en', wordTimestamps: true } as const;
+    const r16 = await fp16.transcribe({ samples: sine, sampleRate: 16000 }, opts);
+    const r32 = await stt.transcribe({ samples: sine, sampleRate: 16000 }, opts);
+    expect(r16.segments.map((s) => s.tokens)).toEqual(r32.segments.map((s) => s.tokens));
+    expect(r16.wordTimestampMethod).toBe('cross-attention');
+    expect((r16.words ?? []).map((w) => w.word)).toEqual((r32.words ?? []).map((w) => w.word));
   });
 });

@@ -22,7 +22,11 @@ export type WhisperDtype = 'fp32' | 'fp16' | 'int8';
 
 /** Options of {@link loadSpeechToText}. */
 export interface LoadSpeechToTextOptions extends OnnxSessionOptions {
-  /** Which export to load: `fp32` (`encoder_model.onnx`), `fp16` (`*_fp16.onnx`), `int8` (`*_quantized.onnx`/`*_int8.onnx`). Default fp32. */
+  /**
+   * Which export to load: `fp32` (`encoder_model.onnx`), `fp16` (`*_fp16.onnx`; float16 inputs/outputs are converted
+   * at the seam), `int8` (`*_quantized.onnx`/`*_int8.onnx`). Default fp32. Word timestamps use cross-attention DTW
+   * when the decoder has `cross_attentions.N` outputs, else interpolation (`stt.pipeline.wordTimestampMethod`).
+   */
   readonly dtype?: WhisperDtype;
   /**
    * Voice activity detection before decoding: `true` (default) loads the bundled Silero VAD when it is installed,

@@ -11,7 +11,7 @@ import type {
   TranscriptionSegment,
 } from '../../types/speech.js';
 import { WHISPER_SAMPLE_RATE } from './log-mel.js';
-import type { WhisperPipeline} from './transcribe.js';
+import type { WhisperPipeline, WhisperTranscriptionResult } from './transcribe.js';
 import { SpeechTimeMap, type WhisperDecodeOptions } from './transcribe.js';
 
 /** A voice activity detector the Whisper backend can use to skip silence (Silero VAD in run-onnx). */
@@ -83,7 +83,7 @@ export class WhisperSpeechToText extends STTBackend {
     return this.loaded ? this.loaded.pipeline.config.isMultilingual : false;
   }
 
-  async transcribe(audio: AudioInput, options: WhisperTranscribeOptions = {}): Promise<TranscriptionResult> {
+  async transcribe(audio: AudioInput, options: WhisperTranscribeOptions = {}): Promise<WhisperTranscriptionResult> {
     this.assertLoaded();
     const opts = { ...this.defaults, ...options };
     const pcm = await loadAudio(audio, {
@@ -94,7 +94,7 @@ export class WhisperSpeechToText extends STTBackend {
   }
 
   /** Transcribes 16 kHz mono samples (after decoding/resampling), with VAD when on and available. */
-  async transcribeSamples(samples: Float32Array, opts: WhisperTranscribeOptions): Promise<TranscriptionResult> {
+  async transcribeSamples(samples: Float32Array, opts: WhisperTranscribeOptions): Promise<WhisperTranscriptionResult> {
     this.assertLoaded();
     const { pipeline, vad } = this.loaded as { pipeline: WhisperPipeline; vad?: SpeechDetector };
     const duration = samples.length / WHISPER_SAMPLE_RATE;
@@ -105,7 +105,14 @@ export class WhisperSpeechToText extends STTBackend {
     }
     const regions = mergeRegions(await vad.detect(samples, WHISPER_SAMPLE_RATE, opts.signal), duration);
     if (regions.length === 0) {
-      return { text: '', task: opts.task ?? 'transcribe', language: opts.language ?? 'en', duration, segments: [], ...(opts.wordTimestamps ? { words: [] } : {}) };
+      return {
+        text: '',
+        task: opts.task ?? 'transcribe',
+        language: opts.language ?? 'en',
+        duration,
+        segments: [],
+        ...(opts.wordTimestamps ? { words: [], wordTimestampMethod: pipeline.wordTimestampMethod } : {}),
+      };
     }
     const parts = regions.map((r) =>
       samples.subarray(Math.floor(r.start * WHISPER_SAMPLE_RATE), Math.ceil(r.end * WHISPER_SAMPLE_RATE)),

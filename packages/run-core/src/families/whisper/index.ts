@@ -8,4 +8,5 @@ export * from './runner.js';
 export { decodeWindow, compressionRatio, buildPrefix, type WindowDecodeOptions, type WindowDecodeResult } from './decode.js';
 export { applyTimestampRules, rowStats, seededRandom, type RowStats, type TimestampRuleTokens } from './logits.js';
 export * from './transcribe.js';
+export * from './alignment.js';
 export * from './backend.js';

@@ -57,6 +57,14 @@ function gatherRows(t: Tensor, rows: readonly number[]): Tensor {
   return createTensor(t.type as 'float32', out as Float32Array, [rows.length, ...t.dims.slice(1)]);
 }
 
+function logitsOf(out: Record<string, Tensor>): StepLogits {
+  const logits = out.logits;
+  if (!logits) throw new ModelUnrecognizedError('The Whisper decoder returned no logits.');
+  const data = logits.type === 'float16' ? float16ToFloat32(logits.data as Uint16Array) : (logits.data as Float32Array);
+  const [b, l, v] = logits.dims as [number, number, number];
+  return { data, batch: b, length: l, vocab: v };
+}
+
 /**
  * Runs Whisper's encoder and decoder through run-core's {@link InferenceSession}: merged decoders (one graph with
  * a `use_cache_branch` switch) and split ones (`decoder` + `decoder_with_past`), float32 or float16 I/O.
@@ -74,6 +82,13 @@ export class WhisperRunner {
    * copied out of the runtime again. Undefined: fetch everything (outputs not listed by the session).
    */
   private readonly cachedFetches: readonly string[] | undefined;
+  /** Outputs fetched on a first (uncached) step: all but the cross-attentions. Undefined: fetch everything. */
+  private readonly firstFetches: readonly string[] | undefined;
+  /**
+   * Decoder layers whose cross-attention weights the uncached decoder outputs (`cross_attentions.N`, as
+   * transformers.js's Whisper exports for word timestamps); empty for plain Optimum exports.
+   */
+  readonly crossAttentionLayers: readonly number[];
   /** `present.N.x.y` → `past_key_values.N.x.y`. */
   private readonly pastNameOf = new Map<string, string>();
   /** Whether the encoder accepts several inputs at once. */
@@ -119,6 +134,14 @@ export class WhisperRunner {
       .filter((i) => !i.name.includes('.encoder.'))
       .every((i) => wanted.includes(i.name.replace(/^past_key_values\./, 'present.')));
     this.cachedFetches = wanted.includes('logits') && pastCovered ? wanted : undefined;
+    const firstOutputs = dec.outputs.map((o) => o.name);
+    this.crossAttentionLayers = firstOutputs
+      .map((n) => /^cross_attentions\.(\d+)$/.exec(n)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    const plain = firstOutputs.filter((n) => !n.startsWith('cross_attentions.'));
+    this.firstFetches = plain.length < firstOutputs.length && plain.includes('logits') ? plain : undefined;
   }
 
   /** Encodes `[batch, nMels, 3000]` features; returns `last_hidden_state` as the decoder wants it. */
@@ -158,6 +181,49 @@ export class WhisperRunner {
     encoderHidden: Tensor,
     options: { useCache?: boolean; signal?: AbortSignal } = {},
   ): Promise<StepLogits> {
+    const out = await this.runDecoder(state, ids, encoderHidden, options);
+    return logitsOf(out);
+  }
+
+  /**
+   * One uncached decoder run over a whole sequence (batch 1) that also returns the cross-attention weights of the
+   * given layers, as float32 `[1, heads, tokens, 1500]` tensors (softmax already applied). Throws
+   * `ERR_RUN_MODEL_UNRECOGNIZED` when the export has no `cross_attentions.N` outputs.
+   */
+  async crossAttentions(
+    ids: readonly number[],
+    encoderHidden: Tensor,
+    layers: readonly number[],
+    signal?: AbortSignal,
+  ): Promise<{ logits: StepLogits; attentions: Map<number, Tensor> }> {
+    const missing = layers.filter((l) => !this.crossAttentionLayers.includes(l));
+    if (missing.length > 0) {
+      throw new ModelUnrecognizedError(
+        `The Whisper decoder has no cross-attention output for layer(s) ${missing.join(', ')} (it has ${this.crossAttentionLayers.length > 0 ? this.crossAttentionLayers.join(', ') : 'none'}). Export it with output_attentions (see docs/speech.md).`,
+        { details: { missing } },
+      );
+    }
+    const names = layers.map((l) => `cross_attentions.${l}`);
+    const out = await this.runDecoder(this.newState(1), [ids], encoderHidden, {
+      useCache: false,
+      outputNames: ['logits', ...names],
+      ...(signal ? { signal } : {}),
+    });
+    const attentions = new Map<number, Tensor>();
+    layers.forEach((l, i) => {
+      const t = out[names[i] as string];
+      if (!t) throw new ModelUnrecognizedError(`The Whisper decoder returned no '${names[i]}'.`);
+      attentions.set(l, toType(t, 'float32'));
+    });
+    return { logits: logitsOf(out), attentions };
+  }
+
+  private async runDecoder(
+    state: DecoderState,
+    ids: readonly (readonly number[])[],
+    encoderHidden: Tensor,
+    options: { useCache?: boolean; signal?: AbortSignal; outputNames?: readonly string[] },
+  ): Promise<Record<string, Tensor>> {
     const batch = ids.length;
     const len = ids[0]?.length ?? 0;
     const flat = new BigInt64Array(batch * len);
@@ -168,9 +234,10 @@ export class WhisperRunner {
     const inputIds = createTensor('int64', flat, [batch, len]);
     const useCache = (options.useCache ?? true) && this.hasCache;
     const first = !useCache || state.past === null;
+    const fetches = options.outputNames ?? (first ? this.firstFetches : this.cachedFetches);
     const runOptions = {
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(!first && this.cachedFetches ? { outputNames: this.cachedFetches } : {}),
+      ...(fetches ? { outputNames: fetches } : {}),
     };
     let out: Record<string, Tensor>;
     if (this.mode === 'merged') {
@@ -206,11 +273,7 @@ export class WhisperRunner {
       state.past = next;
     }
     state.batch = batch;
-    const logits = out.logits;
-    if (!logits) throw new ModelUnrecognizedError('The Whisper decoder returned no logits.');
-    const data = logits.type === 'float16' ? float16ToFloat32(logits.data as Uint16Array) : (logits.data as Float32Array);
-    const [b, l, v] = logits.dims as [number, number, number];
-    return { data, batch: b, length: l, vocab: v };
+    return out;
   }
 
   private emptyDims(info: TensorInfo, batch: number, encoderHidden: Tensor): number[] {

@@ -8,7 +8,15 @@ import {
 import type { Tensor } from '../../tensor.js';
 import type { SpeechSegment, TranscriptionResult, TranscriptionSegment, TranscriptionWord } from '../../types/speech.js';
 import type { WhisperModelConfig } from './config.js';
-import { decodeWindow, type WindowDecodeResult } from './decode.js';
+import {
+  APPEND_PUNCTUATIONS,
+  PREPEND_PUNCTUATIONS,
+  alignmentMatrix,
+  mergePunctuations,
+  wordsFromMatrix,
+  type WordTiming,
+} from './alignment.js';
+import { buildPrefix, decodeWindow, type WindowDecodeResult } from './decode.js';
 import { logSoftmax, seededRandom } from './logits.js';
 import {
   WHISPER_CHUNK_FRAMES,
@@ -32,8 +40,15 @@ export interface WhisperDecodeOptions {
   readonly temperature?: number | readonly number[];
   /** Beam width at temperature 0 (default 1 = greedy). */
   readonly beamSize?: number;
-  /** Word timestamps, interpolated inside each segment (see docs/speech.md). */
+  /**
+   * Word timestamps: cross-attention DTW when the decoder outputs `cross_attentions.N` (OpenAI's algorithm), else
+   * interpolated inside each segment; {@link WhisperPipeline.wordTimestampMethod} tells which (docs/speech.md).
+   */
   readonly wordTimestamps?: boolean;
+  /** Punctuation glued to the following word (DTW word timestamps; OpenAI's default `"'“¿([{-`). */
+  readonly prependPunctuations?: string;
+  /** Punctuation glued to the preceding word (DTW word timestamps; OpenAI's default `"'.。,，!！?？:：”)]}、`). */
+  readonly appendPunctuations?: string;
   /** Fall back to the next temperature above this compression ratio (default 2.4). */
   readonly compressionRatioThreshold?: number;
   /** Fall back to the next temperature below this average log-probability (default -1). */
@@ -53,6 +68,15 @@ export interface WhisperDecodeOptions {
   readonly signal?: AbortSignal;
 }
 
+/** How word times are found: `cross-attention` (DTW, OpenAI's algorithm) or `interpolation` (by characters). */
+export type WordTimestampMethod = 'cross-attention' | 'interpolation';
+
+/** A Whisper transcription: run-core's result plus how word times were found (when asked for). */
+export interface WhisperTranscriptionResult extends TranscriptionResult {
+  /** Set when `wordTimestamps` was on. */
+  wordTimestampMethod?: WordTimestampMethod;
+}
+
 /** Seconds per timestamp token (encoder stride 2 × hop 160 / 16 kHz). */
 export const WHISPER_TIME_PRECISION = 0.02;
 
@@ -65,6 +89,160 @@ export class WhisperPipeline {
     readonly tokenizer: WhisperTokenizer,
     readonly config: WhisperModelConfig,
   ) {}
+
+  /**
+   * How `wordTimestamps` are computed with this model: `cross-attention` when the decoder outputs the
+   * cross-attention weights of the alignment heads' layers, else `interpolation`.
+   */
+  get wordTimestampMethod(): WordTimestampMethod {
+    const have = this.runner.crossAttentionLayers;
+    return this.alignmentHeads().every(([l]) => have.includes(l)) && have.length > 0 ? 'cross-attention' : 'interpolation';
+  }
+
+  /** `alignment_heads` of generation_config.json, or OpenAI's default: every head of the upper half of the layers. */
+  alignmentHeads(): (readonly [number, number])[] {
+    if (this.config.alignmentHeads.length > 0) return [...this.config.alignmentHeads];
+    const out: [number, number][] = [];
+    for (let l = Math.floor(this.config.decoderLayers / 2); l < this.config.decoderLayers; l++) {
+      for (let h = 0; h < this.config.decoderHeads; h++) out.push([l, h]);
+    }
+    return out;
+  }
+
+  /**
+   * Word timings of one window's text tokens (OpenAI `find_alignment`): one uncached decoder run over
+   * `<|startoftranscript|> [lang task] <|notimestamps|> text <|endoftext|>` returning the alignment heads'
+   * cross-attention, cropped to the window's `numFrames` mel frames, then DTW. Times are seconds from the window start.
+   */
+  async findAlignment(
+    hidden: Tensor,
+    textTokens: readonly number[],
+    numFrames: number,
+    options: { languageToken?: number; taskToken?: number; language?: string; signal?: AbortSignal } = {},
+  ): Promise<WordTiming[]> {
+    if (textTokens.length === 0) return [];
+    const sp = this.tokenizer.special;
+    const { prefix: sot } = buildPrefix(this.tokenizer, this.config, {
+      ...(options.languageToken !== undefined ? { languageToken: options.languageToken } : {}),
+      ...(options.taskToken !== undefined ? { taskToken: options.taskToken } : {}),
+      withTimestamps: true,
+    });
+    const ids = [...sot, sp.noTimestamps, ...textTokens, sp.eot];
+    if (ids.length > this.config.maxTargetPositions) return [];
+    const heads = this.alignmentHeads();
+    const layers = [...new Set(heads.map(([l]) => l))].sort((a, b) => a - b);
+    const { logits, attentions } = await this.runner.crossAttentions(ids, hidden, layers, options.signal);
+    // Probability of each text token (softmax over the text vocabulary, ids < eot), from the row before it.
+    const probs: number[] = [];
+    for (let i = 0; i < textTokens.length; i++) {
+      const off = (sot.length + i) * logits.vocab;
+      const row = logits.data.subarray(off, off + sp.eot);
+      const lse = logSumExpOf(row);
+      probs.push(Math.exp((row[textTokens[i] as number] as number) - lse));
+    }
+    const tokens = ids.length;
+    const rows: Float32Array[] = [];
+    let srcFrames = 0;
+    for (const [l, h] of heads) {
+      const t = attentions.get(l) as Tensor;
+      const [, nHeads, nTok, nSrc] = t.dims as [number, number, number, number];
+      if (h >= nHeads || nTok !== tokens) continue;
+      srcFrames = nSrc;
+      rows.push((t.data as Float32Array).subarray(h * nTok * nSrc, (h + 1) * nTok * nSrc));
+    }
+    if (rows.length === 0) return [];
+    const frames = Math.max(1, Math.min(srcFrames, Math.floor(numFrames / 2)));
+    const full = alignmentMatrix(rows, tokens, srcFrames, frames);
+    // Rows from <|notimestamps|> to the last text token (drop the SOT sequence and EOT).
+    const matrix = full.subarray(sot.length * frames, (tokens - 1) * frames);
+    return wordsFromMatrix(matrix, frames, textTokens, probs, this.tokenizer, sp.eot, options.language ?? 'en');
+  }
+
+  /**
+   * OpenAI `add_word_timestamps` for one window's segments: aligns all their text tokens at once, trims overlong
+   * words at sentence and segment boundaries, merges punctuation, hands the words out to the segments, and moves
+   * segment starts/ends to their first/last word. Returns the new last speech time.
+   */
+  async addWordTimestamps(
+    segments: TranscriptionSegment[],
+    hidden: Tensor,
+    numFrames: number,
+    lastSpeechTimestamp: number,
+    options: WhisperDecodeOptions & { languageToken?: number; taskToken?: number; languageCode?: string },
+  ): Promise<number> {
+    if (segments.length === 0) return lastSpeechTimestamp;
+    const eot = this.tokenizer.special.eot;
+    const perSegment = segments.map((s) => s.tokens.filter((t) => t < eot));
+    const alignment = await this.findAlignment(hidden, perSegment.flat(), numFrames, {
+      ...(options.languageToken !== undefined ? { languageToken: options.languageToken } : {}),
+      ...(options.taskToken !== undefined ? { taskToken: options.taskToken } : {}),
+      ...(options.languageCode !== undefined ? { language: options.languageCode } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const durations = alignment.map((t) => t.end - t.start).filter((d) => d !== 0);
+    const medianDuration = Math.min(0.7, durations.length > 0 ? median(durations) : 0);
+    const maxDuration = medianDuration * 2;
+    if (durations.length > 0) {
+      const sentenceEnd = '.。!！?？';
+      for (let i = 1; i < alignment.length; i++) {
+        const a = alignment[i] as WordTiming;
+        if (a.end - a.start > maxDuration) {
+          if (a.word !== '' && sentenceEnd.includes(a.word)) a.end = a.start + maxDuration;
+          else if ((alignment[i - 1] as WordTiming).word !== '' && sentenceEnd.includes((alignment[i - 1] as WordTiming).word)) {
+            a.start = a.end - maxDuration;
+          }
+        }
+      }
+    }
+    mergePunctuations(alignment, options.prependPunctuations ?? PREPEND_PUNCTUATIONS, options.appendPunctuations ?? APPEND_PUNCTUATIONS);
+    const timeOffset = ((segments[0] as TranscriptionSegment).seek * WHISPER_HOP_LENGTH) / WHISPER_SAMPLE_RATE;
+    let wordIndex = 0;
+    let last = lastSpeechTimestamp;
+    segments.forEach((segment, k) => {
+      const textTokens = perSegment[k] as number[];
+      let saved = 0;
+      const words: TranscriptionWord[] = [];
+      while (wordIndex < alignment.length && saved < textTokens.length) {
+        const t = alignment[wordIndex] as WordTiming;
+        if (t.word) {
+          words.push({ word: t.word, start: round2(timeOffset + t.start), end: round2(timeOffset + t.end), probability: t.probability });
+        }
+        saved += t.tokens.length;
+        wordIndex++;
+      }
+      const first = words[0];
+      const lastWord = words[words.length - 1];
+      if (first && lastWord) {
+        // The first and second word after a pause should not be longer than twice the median word duration.
+        const second = words[1];
+        if (
+          first.end - last > medianDuration * 4 &&
+          (first.end - first.start > maxDuration || (second !== undefined && second.end - first.start > maxDuration * 2))
+        ) {
+          if (second && second.end - second.start > maxDuration) {
+            const boundary = Math.max(second.end / 2, second.end - maxDuration);
+            first.end = second.start = boundary;
+          }
+          first.start = Math.max(0, first.end - maxDuration);
+        }
+        // Prefer the segment's start timestamp when the first word is too long.
+        if (segment.start < first.end && segment.start - 0.5 > first.start) {
+          first.start = Math.max(0, Math.min(first.end - medianDuration, segment.start));
+        } else {
+          segment.start = first.start;
+        }
+        // Prefer the segment's end timestamp when the last word is too long.
+        if (segment.end > lastWord.start && segment.end + 0.5 < lastWord.end) {
+          lastWord.end = Math.max(lastWord.start + medianDuration, segment.end);
+        } else {
+          segment.end = lastWord.end;
+        }
+        last = segment.end;
+      }
+      segment.words = words;
+    });
+    return last;
+  }
 
   /** Language codes the model knows (`['en']` for English-only models). */
   get languages(): string[] {
@@ -162,7 +340,7 @@ export class WhisperPipeline {
     samples: Float32Array,
     options: WhisperDecodeOptions = {},
     firstWindowHidden?: Tensor,
-  ): Promise<TranscriptionResult> {
+  ): Promise<WhisperTranscriptionResult> {
     const task = options.task ?? 'transcribe';
     if (task !== 'transcribe' && task !== 'translate') throw invalidParameter('task', "'transcribe' or 'translate'", task);
     if (task === 'translate' && !this.config.isMultilingual) {
@@ -189,6 +367,8 @@ export class WhisperPipeline {
     const nsThreshold = options.noSpeechThreshold ?? 0.6;
     const lpThreshold = options.logprobThreshold ?? -1;
     const tsBegin = this.tokenizer.special.timestampBegin;
+    const method = options.wordTimestamps ? this.wordTimestampMethod : undefined;
+    let lastSpeechTimestamp = 0;
     while (seek < contentFrames) {
       throwIfAborted(options.signal);
       const timeOffset = (seek * WHISPER_HOP_LENGTH) / WHISPER_SAMPLE_RATE;
@@ -232,7 +412,7 @@ export class WhisperPipeline {
         avgLogprob: result.avgLogprob,
         compressionRatio: result.compressionRatio,
         noSpeechProb: result.noSpeechProb,
-        ...(options.wordTimestamps ? { words: this.interpolateWords(toks, lps, start, end) } : {}),
+        ...(method === 'interpolation' ? { words: this.interpolateWords(toks, lps, start, end) } : {}),
       });
       if (consecutive.length > 0) {
         const slices = [...consecutive];
@@ -262,6 +442,20 @@ export class WhisperPipeline {
         current.push(make(timeOffset, timeOffset + dur, tokens, result.tokenLogprobs));
         seek += segmentSize;
       }
+      if (method === 'cross-attention') {
+        lastSpeechTimestamp = await this.addWordTimestamps(current, hidden, segmentSize, lastSpeechTimestamp, {
+          ...options,
+          ...(language.token !== undefined ? { languageToken: language.token } : {}),
+          ...(taskToken !== undefined ? { taskToken } : {}),
+          languageCode: language.code,
+        });
+        // OpenAI: unless the window ended on a lone timestamp, the next window starts at the last word's end.
+        if (!singleTimestampEnding) {
+          const ends = current.flatMap((s) => (s.words ?? []).map((w) => w.end));
+          const lastWordEnd = ends[ends.length - 1];
+          if (lastWordEnd !== undefined && lastWordEnd > timeOffset) seek = Math.round(lastWordEnd * 100);
+        }
+      }
       for (const s of current) {
         if (s.start === s.end || s.text.trim() === '') {
           s.text = '';
@@ -277,14 +471,17 @@ export class WhisperPipeline {
     const kept = segments.filter((s) => s.text !== '');
     kept.forEach((s, i) => (s.id = i));
     const text = this.tokenizer.decode(allTokens.slice(initialPrompt.length));
-    const out: TranscriptionResult = {
+    const out: WhisperTranscriptionResult = {
       text,
       task,
       language: language?.code ?? 'en',
       duration,
       segments: kept,
     };
-    if (options.wordTimestamps) out.words = kept.flatMap((s) => s.words ?? []);
+    if (options.wordTimestamps) {
+      out.words = kept.flatMap((s) => s.words ?? []);
+      out.wordTimestampMethod = method;
+    }
     return out;
   }
 
@@ -292,7 +489,7 @@ export class WhisperPipeline {
    * Transcribes several recordings; those of at most 30 s share one batched encoder run, the rest (and all
    * decoding) go one by one.
    */
-  async transcribeBatch(inputs: readonly Float32Array[], options: WhisperDecodeOptions = {}): Promise<TranscriptionResult[]> {
+  async transcribeBatch(inputs: readonly Float32Array[], options: WhisperDecodeOptions = {}): Promise<WhisperTranscriptionResult[]> {
     const short = inputs.map((s, i) => ({ s, i })).filter(({ s }) => s.length <= WHISPER_CHUNK_SAMPLES && s.length > 0);
     const hiddenOf = new Map<number, Tensor>();
     const maxBatch = 8;
@@ -313,14 +510,14 @@ export class WhisperPipeline {
         });
       });
     }
-    const out: TranscriptionResult[] = [];
+    const out: WhisperTranscriptionResult[] = [];
     for (let i = 0; i < inputs.length; i++) out.push(await this.transcribePcm(inputs[i] as Float32Array, options, hiddenOf.get(i)));
     return out;
   }
 
   /**
    * Word timings by interpolation inside a segment: each word gets a share of the segment's span proportional to
-   * its characters (see docs/speech.md; cross-attention DTW needs attention outputs Optimum exports lack).
+   * its characters (the fallback for exports without cross-attention outputs; see docs/speech.md).
    */
   interpolateWords(tokens: readonly number[], logprobs: readonly number[], start: number, end: number): TranscriptionWord[] {
     const words: { text: string; lps: number[] }[] = [];
@@ -372,6 +569,21 @@ export function sliceFrames(mel: LogMel, seek: number): Float32Array {
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function logSumExpOf(x: Float32Array): number {
+  let max = -Infinity;
+  for (const v of x) if (v > max) max = v;
+  if (max === -Infinity) return max;
+  let sum = 0;
+  for (const v of x) sum += Math.exp(v - max);
+  return max + Math.log(sum);
 }
 
 /** Maps times on speech-only audio (VAD regions glued together) back to the original audio. */
