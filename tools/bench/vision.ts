@@ -16,7 +16,7 @@ import { cpus, tmpdir } from 'node:os';
 import { mkdtemp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { computeResizeGeometry, preprocessImage, type ImagePreprocessSpec } from '../../packages/run-core/src/index.js';
+import { computeResizeGeometry, hfPreprocessSpec, preprocessImage, type ImagePreprocessSpec } from '../../packages/run-core/src/index.js';
 import { loadVisionModel } from '../../packages/run-onnx/src/index.js';
 
 const pkg = fileURLToPath(new URL('../../packages/run-onnx/package.json', import.meta.url));
@@ -177,6 +177,34 @@ log('');
 log('| JPEG decode with sharp | ms |');
 log('| --- | --- |');
 for (const [k, v] of Object.entries(d)) log(`| ${k} | ${ms(v)} |`);
+
+// ---- 1c. cost of parity: preprocessImage with the family defaults vs the speed-first opt-outs ----------------
+// Detectors default to antialias: false (cv2.resize parity: full decode + affine), HF specs to
+// fastShrinkOnLoad: false (PIL parity: full decode). The opt-outs restore libvips' antialiased resize with JPEG
+// shrink-on-load. Measured on dog.jpg and on the phone-sized JPEG made in 1b.
+const clip224 = hfPreprocessSpec({
+  image_processor_type: 'CLIPImageProcessor', size: { shortest_edge: 224 }, crop_size: { height: 224, width: 224 },
+  do_center_crop: true, resample: 3,
+});
+const parity: Record<string, () => Promise<unknown>> = {};
+for (const [img, bytes] of [['dog.jpg', jpeg], ['4032x2684', phone]] as const) {
+  for (const [name, spec, fast] of [
+    ['YOLOX 416', { ...yoloxSpec, antialias: false }, { antialias: true }],
+    ['YOLOv8 640', { ...v8Spec, antialias: false }, { antialias: true }],
+    ['CLIP 224', clip224, { fastShrinkOnLoad: true }],
+  ] as const) {
+    parity[`${name} ${img} default`] = () => preprocessImage(bytes, spec);
+    parity[`${name} ${img} opt-out`] = () => preprocessImage(bytes, { ...spec, ...fast });
+  }
+}
+const pr = await rounds(parity);
+log('');
+log('| preprocessImage | default (parity) | opt-out (speed-first) | default / opt-out |');
+log('| --- | --- | --- | --- |');
+for (const k of Object.keys(parity).filter((k) => k.endsWith(' default'))) {
+  const base = k.slice(0, -' default'.length);
+  log(`| ${base} | ${ms(pr[k]!)} | ${ms(pr[`${base} opt-out`]!)} | ${ratio(pr[k]!, pr[`${base} opt-out`]!)} |`);
+}
 
 // ---- 2. vs transformers.js ----------------------------------------------------------------------------------
 type Tjs = typeof import('@huggingface/transformers');

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import {
   createTensor,
   decodeDetections,
+  defaultPreprocess,
   gridCellCount,
   hfLabels,
   hfPreprocessSpec,
@@ -32,8 +33,23 @@ describe('Hugging Face image processor configs', () => {
       expect.objectContaining({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' }),
     );
   });
+  test('decode at full size like PIL (no JPEG shrink-on-load), antialiased', () => {
+    const spec = hfPreprocessSpec({ image_processor_type: 'CLIPImageProcessor', size: { shortest_edge: 224 }, resample: 3 });
+    expect(spec.fastShrinkOnLoad).toBe(false);
+    expect(spec.antialias ?? true).toBe(true);
+  });
   test('id2label with gaps', () => {
     expect(hfLabels({ id2label: { '0': 'a', '2': 'c' } })).toEqual(['a', '1', 'c']);
+  });
+});
+
+describe('default preprocessing per family', () => {
+  test('detectors resize like cv2.resize (no antialiasing); classifiers antialias', () => {
+    for (const family of ['ultralytics', 'yolov5', 'ultralytics-nms', 'yolox', 'fastestdet'] as const) {
+      expect(defaultPreprocess('detect', family, 640, 640).antialias, family).toBe(false);
+    }
+    expect(defaultPreprocess('detect', undefined, 640, 640).antialias).toBe(false);
+    expect(defaultPreprocess('classify', undefined, 224, 224).antialias ?? true).toBe(true);
   });
 });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   computeResizeGeometry,
+  defaultPreprocess,
   hfPreprocessSpec,
   preprocessImage,
   type HfImageProcessorConfig,
@@ -34,29 +35,62 @@ const doc = JSON.parse(readFileSync(golden.originals, 'utf8')) as {
 /**
  * Tolerances in 8-bit levels (1 level = 1/255 of the 0-255 range = scale/std in tensor units), for libvips
  * (sharp) against OpenCV (Ultralytics) and PIL (transformers). Set from measurements (print them with
- * LP_PRINT_MEASURED=1); measured maxima over the cases that pass:
+ * LP_PRINT_MEASURED=1); measured maxima over the cases held to them:
  * - Per-channel mean: <= 0.4 level (measured max 0.25, vit-224 kite: libvips `linear` reduce vs PIL BILINEAR).
  * - Per-channel std: <= 1% relative (measured max 0.32%); a blurrier or sharper kernel shows here.
- * - Mean absolute difference over the 200 sampled values: Ultralytics <= 0.3 (measured max 0.16: enlarging uses
- *   an affine with pixel-centre alignment like cv2 INTER_LINEAR; 0.01 at scale 1), HF <= 0.6 (measured max 0.51).
- * - Largest single sampled difference: <= 5 levels (measured max 4, JPEG shrink-on-load on kite.jpg).
+ * - Mean absolute difference over the 200 sampled values: Ultralytics <= 0.2 (measured max 0.155: the family
+ *   spec has `antialias: false`, so shrinking and enlarging both use an affine with pixel-centre alignment like
+ *   cv2 INTER_LINEAR; 0.01 at scale 1), HF <= 0.6 (measured max 0.51, kite convnext-224).
+ * - Largest single sampled difference: Ultralytics <= 1.5 levels (measured 1.01: rounding), HF <= 5 (measured 4).
  * - Letterbox padding is exact (114/255) where the original has padding.
- * Two groups differ by more, for known reasons (each has an `it.fails` naming the cause, so a fix shows up):
- * - SHRINK_NO_AA: Ultralytics shrinking (gain < 1). OpenCV INTER_LINEAR samples 2x2 pixels without antialiasing;
- *   libvips `resize` antialiases. Measured MAE 0.48-3.1 levels, std 0.3-3.4% lower, means within 0.13.
- * - BIG_SHRINK: HF at >= 8x reduction (the 32-pixel fixture configs on full photos). JPEG shrink-on-load
- *   (fastShrinkOnLoad, default true) plus libvips' box pre-shrink differ from PIL's one-pass resampling:
- *   MAE 0.8-5.6 levels (0.3-1.7 with fastShrinkOnLoad false), means within 0.48.
  */
 const MEAN_TOL = 0.4;
-const KNOWN_MEAN_TOL = 0.5;
 const STD_REL_TOL = 0.01;
-const MAX_TOL = 5;
-const MAE_TOL = { ultralytics: 0.3, hf: 0.6 } as const;
-const SHRINK_NO_AA =
-  'differs (known): OpenCV INTER_LINEAR does not antialias when shrinking, libvips resize does; fix: an antialias=false option for Ultralytics/YOLOX specs';
-const BIG_SHRINK =
-  'differs (known): >= 8x reduction, JPEG shrink-on-load and libvips box pre-shrink vs PIL one-pass resampling; fix: fastShrinkOnLoad=false in hfPreprocessSpec';
+const MAE_TOL = { ultralytics: 0.2, hf: 0.6 } as const;
+const MAX_TOL = { ultralytics: 1.5, hf: 5 } as const;
+
+/**
+ * Cases with a residual we do not close, each with its own tolerance = the measured figure (sharp 0.35.5 /
+ * libvips 8.18) plus a margin (MAE +0.05, max +1 level, std +0.1 point; means within RESIDUAL_MEAN_TOL).
+ * Cause: the 32-pixel fixture configs on full photos are 12-28x reductions (kite clip-224 is 4.02x). libvips `resize` (which sharp calls
+ * with its default `gap` of 2, not settable from sharp) first box-shrinks by floor(ratio / 2) and then runs the
+ * cubic/linear `reduce` on the rest; PIL (`reducing_gap=None`, what transformers uses) runs ONE convolution whose
+ * support is scaled by the whole ratio (and rounds once, horizontal pass first). The kernels are the same (PIL BICUBIC = libvips cubic, Catmull-Rom; PIL
+ * BILINEAR = libvips linear); the box pre-shrink is the difference. JPEG shrink-on-load, the other cause of
+ * these cases (MAE up to 5.6), is off for HF specs (`fastShrinkOnLoad: false`).
+ * Checked and rejected: other kernels, chains of sharp resizes of < 4x each (worse: mean MAE 1.3-1.7 vs 0.9), and
+ * a JS port of PIL's Resample.c (bit-exact, MAE 0.002, but 11 ms on dog.jpg and 245 ms on a 12-megapixel photo
+ * against 2-20 ms for libvips). Below 4x (every other 224-pixel config on these photos) libvips does no box
+ * pre-shrink and the strict tolerances hold.
+ */
+const BOX_SHRINK_RESIDUAL: Record<string, { mae: number; max: number; stdPct: number }> = {
+  'dog.jpg clip-tiny': { mae: 0.97, max: 6, stdPct: 0.99 },
+  'dog.jpg vit-tiny': { mae: 1.2, max: 5, stdPct: 1.38 },
+  'dog.jpg convnext-tiny': { mae: 0.98, max: 6, stdPct: 0.96 },
+  'eagle.jpg clip-tiny': { mae: 0.72, max: 4, stdPct: 1.57 },
+  'eagle.jpg vit-tiny': { mae: 0.89, max: 6, stdPct: 2.08 },
+  'eagle.jpg convnext-tiny': { mae: 1.04, max: 5, stdPct: 1.66 },
+  'giraffe.jpg clip-tiny': { mae: 1.25, max: 7, stdPct: 1.26 },
+  'giraffe.jpg vit-tiny': { mae: 1.16, max: 9, stdPct: 1.01 },
+  'giraffe.jpg convnext-tiny': { mae: 1.18, max: 7, stdPct: 1.3 },
+  'grace_hopper_512x512.jpg clip-tiny': { mae: 1.24, max: 11, stdPct: 1.2 },
+  'grace_hopper_512x512.jpg vit-tiny': { mae: 1.72, max: 12, stdPct: 1.99 },
+  'grace_hopper_512x512.jpg convnext-tiny': { mae: 1.13, max: 8, stdPct: 0.99 },
+  'horses.jpg clip-tiny': { mae: 0.64, max: 5, stdPct: 1.04 },
+  'horses.jpg vit-tiny': { mae: 0.84, max: 4, stdPct: 1.64 },
+  'horses.jpg convnext-tiny': { mae: 0.73, max: 5, stdPct: 0.92 },
+  'kite.jpg clip-tiny': { mae: 0.83, max: 9, stdPct: 1.62 },
+  'kite.jpg vit-tiny': { mae: 0.93, max: 7, stdPct: 2.06 },
+  'kite.jpg convnext-tiny': { mae: 0.59, max: 5, stdPct: 1.03 },
+  'person.jpg clip-tiny': { mae: 0.7, max: 4, stdPct: 0.61 },
+  'person.jpg vit-tiny': { mae: 0.81, max: 5, stdPct: 1.31 },
+  'person.jpg convnext-tiny': { mae: 0.62, max: 5, stdPct: 0.46 },
+  // 4.02x: box-shrink by 2 then reduce; every channel mean 0.49-0.50 level off (with JPEG shrink-on-load it was
+  // 0.02 and MAE 0.45: libjpeg's 1/2 DCT decode happened to land closer to PIL here than libvips' box shrink).
+  'kite.jpg clip-224': { mae: 0.54, max: 3, stdPct: 0.21 },
+};
+/** Per-channel mean tolerance (levels) for the residual cases: measured max 0.50 (kite clip-224), 0.42 (giraffe vit-tiny). */
+const RESIDUAL_MEAN_TOL = 0.6;
 
 const imageFiles: Record<string, string> = {
   'dog.jpg': images.dog,
@@ -69,9 +103,9 @@ const imageFiles: Record<string, string> = {
   'dog-orientation6.jpg': golden.oriented6Jpeg,
 };
 
-/** What BasePredictor does for an exported model: centred LetterBox (114), RGB, CHW, /255. */
+/** Our Ultralytics family spec, which must do what BasePredictor does: centred LetterBox (114), RGB, CHW, /255. */
 function ultralyticsSpec(size: number): ImagePreprocessSpec {
-  return { width: size, height: size, resize: 'letterbox', letterboxAlign: 'center', channelOrder: 'rgb', layout: 'chw', scale: 1 / 255 };
+  return defaultPreprocess('detect', 'ultralytics', size, size);
 }
 
 function specOf(c: OriginalCase): ImagePreprocessSpec {
@@ -149,13 +183,10 @@ async function measure(file: string, c: OriginalCase): Promise<{ measured: Measu
   return { measured: { meanDiff, stdRel, mae: sumAbs / (positions as number[]).length, max }, spec };
 }
 
-/** Which known difference applies to a case, if any (decided from the geometry, not from the result). */
-function knownDifference(c: OriginalCase): string | undefined {
-  if (c.size !== undefined) return (c.geometry?.gain ?? 1) < 1 ? SHRINK_NO_AA : undefined;
-  const spec = specOf(c);
-  const g = computeResizeGeometry(c.sourceSize[0], c.sourceSize[1], spec);
-  const factor = Math.min(c.sourceSize[0] / g.resizeWidth, c.sourceSize[1] / g.resizeHeight);
-  return factor >= 8 ? BIG_SHRINK : undefined;
+/** How much a case reduces the photo (source / resized size, smaller axis). */
+function reduction(c: OriginalCase): number {
+  const g = computeResizeGeometry(c.sourceSize[0], c.sourceSize[1], specOf(c));
+  return Math.min(c.sourceSize[0] / g.resizeWidth, c.sourceSize[1] / g.resizeHeight);
 }
 
 const report: string[] = [];
@@ -166,25 +197,38 @@ describe(`preprocessImage against the Python originals (${Object.entries(doc.ver
   for (const photo of doc.photos) {
     const file = imageFiles[photo.file];
     for (const c of photo.cases) {
-      const known = knownDifference(c);
-      const maeTol = c.size !== undefined ? MAE_TOL.ultralytics : MAE_TOL.hf;
-      it(`${photo.file} ${c.name}: dims, geometry, padding and channel means match`, async () => {
+      const key = `${photo.file} ${c.name}`;
+      const residual = BOX_SHRINK_RESIDUAL[key];
+      const kind = c.size !== undefined ? 'ultralytics' : 'hf';
+      const tol = residual
+        ? { mae: residual.mae + 0.05, max: residual.max + 1, std: (residual.stdPct + 0.1) / 100, mean: RESIDUAL_MEAN_TOL }
+        : { mae: MAE_TOL[kind], max: MAX_TOL[kind], std: STD_REL_TOL, mean: MEAN_TOL };
+      it(`${key}: dims, geometry, padding and channel means match`, async () => {
         expect(file, `no fixture for ${photo.file}`).toBeDefined();
         const { measured: m } = await measure(file as string, c);
         report.push(
-          `${photo.file} ${c.name}: mean ${m.meanDiff.map((d) => d.toFixed(3)).join('/')} std ${m.stdRel.map((d) => (100 * d).toFixed(2)).join('/')}% MAE ${m.mae.toFixed(3)} max ${m.max.toFixed(2)}${known ? ' (known)' : ''}`,
+          `${key}: mean ${m.meanDiff.map((d) => d.toFixed(3)).join('/')} std ${m.stdRel.map((d) => (100 * d).toFixed(2)).join('/')}% MAE ${m.mae.toFixed(3)} max ${m.max.toFixed(2)}${residual ? ' (residual)' : ''}`,
         );
-        for (const d of m.meanDiff) expect(d).toBeLessThanOrEqual(known ? KNOWN_MEAN_TOL : MEAN_TOL);
+        for (const d of m.meanDiff) expect(d).toBeLessThanOrEqual(tol.mean);
       });
-      const valuesTest = known ? it.fails : it;
-      valuesTest(`${photo.file} ${c.name}: values ${known ?? `within MAE ${maeTol}, max ${MAX_TOL} levels, std ${100 * STD_REL_TOL}%`}`, async () => {
+      const why = residual ? ` (libvips box pre-shrink at ${reduction(c).toFixed(1)}x vs PIL one-pass, measured MAE ${residual.mae})` : '';
+      it(`${key}: values within MAE ${tol.mae.toFixed(2)}, max ${tol.max} levels, std ${(100 * tol.std).toFixed(2)}%${why}`, async () => {
         const { measured: m } = await measure(file as string, c);
-        for (const d of m.stdRel) expect(d).toBeLessThanOrEqual(STD_REL_TOL);
-        expect(m.mae).toBeLessThanOrEqual(maeTol);
-        expect(m.max).toBeLessThanOrEqual(MAX_TOL);
+        for (const d of m.stdRel) expect(d).toBeLessThanOrEqual(tol.std);
+        expect(m.mae).toBeLessThanOrEqual(tol.mae);
+        expect(m.max).toBeLessThanOrEqual(tol.max);
       });
     }
   }
+  it('lists residual cases only for recorded Hugging Face cases that reduce 4x or more (where libvips box-shrinks)', () => {
+    const keys = new Map<string, OriginalCase>(doc.photos.flatMap((p) => p.cases.map((c) => [`${p.file} ${c.name}`, c] as const)));
+    for (const k of Object.keys(BOX_SHRINK_RESIDUAL)) {
+      const c = keys.get(k);
+      expect(c, `${k} is not a recorded case`).toBeDefined();
+      expect(c?.config, `${k} must be a Hugging Face case`).toBeDefined();
+      expect(reduction(c as OriginalCase)).toBeGreaterThanOrEqual(4);
+    }
+  });
   it('covers every recorded case (set LP_PRINT_MEASURED=1 to print the differences)', () => {
     if (process.env.LP_PRINT_MEASURED) console.log(report.join('\n'));
     expect(report.length).toBe(doc.photos.reduce((n, p) => n + p.cases.length, 0));

@@ -61,9 +61,16 @@ export interface ImagePreprocessSpec {
   alphaBackground?: readonly [number, number, number];
   /**
    * Let libjpeg/libwebp decode at 1/2, 1/4 or 1/8 scale when the image is much larger than the model input
-   * (default true: several times faster on big photos; pixel values move by about 1/255 on average).
+   * (default true: about 2x faster on camera-sized photos; values move by 1-5/255 on average at >= 8x
+   * reductions). `false` decodes at full size, as PIL and OpenCV do (`hfPreprocessSpec` sets it).
    */
   fastShrinkOnLoad?: boolean;
+  /**
+   * Low-pass filter when shrinking (default true: libvips `resize`, like PIL/`transformers`). `false` samples the
+   * 2x2 (bilinear) or 4x4 (bicubic) source pixels around each output pixel's centre without antialiasing, as
+   * OpenCV `cv2.resize(INTER_LINEAR)` does for Ultralytics and YOLOX; it decodes at full size (no shrink-on-load).
+   */
+  antialias?: boolean;
 }
 
 /** One image ready for a model: the float tensor data plus how to map results back to the source. */
@@ -160,6 +167,9 @@ export function validatePreprocessSpec(spec: ImagePreprocessSpec): void {
   checkTriple('spec.mean', spec.mean, false);
   checkTriple('spec.std', spec.std, true);
   checkTriple('spec.alphaBackground', spec.alphaBackground, false);
+  for (const k of ['fastShrinkOnLoad', 'antialias'] as const) {
+    if (spec[k] !== undefined && typeof spec[k] !== 'boolean') throw invalidParameter(`spec.${k}`, 'a boolean', spec[k]);
+  }
 }
 
 /**
@@ -227,7 +237,10 @@ interface ResizedRaw {
   geometry: ResizeGeometry;
 }
 
-/** Affine interpolators used for upscaling axes (libvips' `resize` is half a pixel off when it enlarges). */
+/**
+ * Affine interpolators used for enlarging axes (libvips' `resize` is half a pixel off when it enlarges) and, with
+ * `antialias: false`, for shrinking ones.
+ */
 const UPSCALE_INTERPOLATORS = {
   nearest: 'nearest',
   bilinear: 'bilinear',
@@ -235,7 +248,7 @@ const UPSCALE_INTERPOLATORS = {
   lanczos3: 'bicubic',
 } as const;
 
-/** Edge pixels replicated around an image before an upscaling affine, so borders match OpenCV/PIL. */
+/** Edge pixels replicated around an image before the affine, so borders match OpenCV/PIL. */
 const UPSCALE_MARGIN = 2;
 
 async function toRaw(pipeline: Sharp, maxPixels: number): Promise<{ data: Buffer; info: OutputInfo }> {
@@ -259,8 +272,9 @@ function checkDecodedSize(info: OutputInfo, width: number, height: number): void
 
 /**
  * Decodes once and resizes in libvips, giving interleaved RGB bytes at the resized size. Shrinking axes use
- * libvips' antialiased `resize` (with JPEG shrink-on-load); enlarging axes use an `affine` with pixel-centre
- * alignment and replicated edges, which matches OpenCV `INTER_LINEAR` and PIL within rounding.
+ * libvips' antialiased `resize` (with JPEG shrink-on-load unless `fastShrinkOnLoad` is false); enlarging axes,
+ * and shrinking ones when `antialias` is false, use an `affine` with pixel-centre alignment and replicated
+ * edges, which matches OpenCV `INTER_LINEAR` and PIL within rounding.
  */
 async function decodeResized(
   bytes: Uint8Array,
@@ -304,9 +318,14 @@ async function decodeResized(
   const bg = spec.alphaBackground ?? [0, 0, 0];
   const resample = spec.resample ?? 'bilinear';
   let pipeline = image.flatten({ background: { r: bg[0], g: bg[1], b: bg[2] } });
-  const downW = Math.min(resizeWidth, sourceWidth);
-  const downH = Math.min(resizeHeight, sourceHeight);
+  // Axes that shrink go through libvips' antialiased `resize`, unless antialias is off (then the affine does all).
+  const antialias = spec.antialias ?? true;
+  const downW = antialias ? Math.min(resizeWidth, sourceWidth) : sourceWidth;
+  const downH = antialias ? Math.min(resizeHeight, sourceHeight) : sourceHeight;
   if (downW !== sourceWidth || downH !== sourceHeight) {
+    // sharp's `fastShrinkOnLoad: false` still lets libjpeg shrink 1/2-1/8 while leaving a 2x reduction for
+    // `resize`; a whole-image extract before the resize is what turns JPEG shrink-on-load off completely.
+    if (spec.fastShrinkOnLoad === false) pipeline = pipeline.extract({ left: 0, top: 0, width: sourceWidth, height: sourceHeight });
     pipeline = pipeline.resize(downW, downH, {
       fit: 'fill',
       kernel: KERNELS[resample],
@@ -319,13 +338,33 @@ async function decodeResized(
     checkDecodedSize(out.info, downW, downH);
     return { data: out.data, stride: out.info.width, rows: out.info.height, sourceWidth, sourceHeight, geometry };
   }
-  // Enlarging on at least one axis: replicate the edges, then an affine with pixel-centre alignment.
+  const sx = resizeWidth / downW;
+  const sy = resizeHeight / downH;
+  if (!antialias && sx <= 1 && sy <= 1 && resample !== 'bicubic' && resample !== 'lanczos3') {
+    // Shrinking without antialiasing, 2x2 window: every sample (x + 0.5) / s - 0.5 lies inside [0, size - 1], so
+    // no edge replication is needed and the affine runs in the decoding pipeline (faster than a resize).
+    const out = await toRaw(
+      pipeline.affine(
+        [
+          [sx, 0],
+          [0, sy],
+        ],
+        { interpolator: UPSCALE_INTERPOLATORS[resample], odx: 0.5 * sx - 0.5, ody: 0.5 * sy - 0.5 },
+      ),
+      maxPixels,
+    );
+    throwIfAborted(signal);
+    // Another size means libvips decoded another size than the header said: the checked path below tells.
+    if (out.info.width === resizeWidth && out.info.height === resizeHeight) {
+      return { data: out.data, stride: out.info.width, rows: out.info.height, sourceWidth, sourceHeight, geometry };
+    }
+  }
+  // Enlarging (or, without antialiasing, shrinking) on at least one axis: replicate the edges, then an affine
+  // with pixel-centre alignment: output x samples source (x + 0.5) / sx - 0.5, as cv2.resize and PIL do.
   const m = UPSCALE_MARGIN;
   const padded = await toRaw(pipeline.extend({ top: m, bottom: m, left: m, right: m, extendWith: 'copy' }), maxPixels);
   throwIfAborted(signal);
   checkDecodedSize(padded.info, downW + 2 * m, downH + 2 * m);
-  const sx = resizeWidth / downW;
-  const sy = resizeHeight / downH;
   let out: { data: Buffer; info: OutputInfo };
   try {
     out = await sharp(padded.data, {
@@ -430,7 +469,6 @@ export function writeFloatPixels(
   }
 }
 
-/**
 /**
  * Decodes an image once (EXIF-oriented, JPEG shrink-on-load where possible), resizes it per `spec` in libvips,
  * and writes float32 CHW/HWC data ready for a model, padding or cropping in the same pass.

@@ -70,8 +70,9 @@ export function hfPreprocessSpec(config: HfImageProcessorConfig, where = 'prepro
   const normalize = config.do_normalize !== false;
   const mean = normalize ? triple(config.image_mean, 0.5) : ([0, 0, 0] as const);
   const std = normalize ? triple(config.image_std, 0.5) : ([1, 1, 1] as const);
-  // A 0-255 mean/std is used with do_rescale=false; (x*1 - mean)/std works for both.
-  const base = { channelOrder: 'rgb', layout: 'chw', scale, mean, std, resample } as const;
+  // A 0-255 mean/std is used with do_rescale=false; (x*1 - mean)/std works for both. PIL decodes at full size:
+  // JPEG shrink-on-load (libjpeg DCT scaling) would move values by several levels at >= 8x reductions.
+  const base = { channelOrder: 'rgb', layout: 'chw', scale, mean, std, resample, fastShrinkOnLoad: false } as const;
   if (config.do_resize === false) throw unsupported(where, 'do_resize is false (the input size is unknown)', config);
   const size = config.size;
   const shortestEdgeStyle = /CLIP|ConvNext|MobileNet|Siglip|Bit|EfficientNet|LevitImage|Owl/i.test(type);

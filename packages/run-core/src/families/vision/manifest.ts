@@ -96,14 +96,25 @@ export function parseVisionManifest(json: unknown, where = VISION_MANIFEST_FILE)
   return m as unknown as VisionManifest;
 }
 
-/** Usual preprocessing per task, used for fields a manifest leaves out. */
+/**
+ * Usual preprocessing per task, used for fields a manifest leaves out. Detectors resize like their reference code
+ * (`cv2.resize` INTER_LINEAR, no antialiasing: `antialias: false`); classifiers like PIL (antialiased).
+ */
 export function defaultPreprocess(task: VisionTask, family: DetectionHead | undefined, width: number, height: number): ImagePreprocessSpec {
   if (task === 'detect') {
     if (family === 'yolox') {
-      return { width, height, resize: 'letterbox', letterboxAlign: 'top-left', padValue: 114, channelOrder: 'bgr', layout: 'chw', scale: 1 };
+      return {
+        width, height, resize: 'letterbox', letterboxAlign: 'top-left', padValue: 114, antialias: false,
+        channelOrder: 'bgr', layout: 'chw', scale: 1,
+      };
     }
-    if (family === 'fastestdet') return { width, height, resize: 'stretch', channelOrder: 'bgr', layout: 'chw', scale: 1 / 255 };
-    return { width, height, resize: 'letterbox', letterboxAlign: 'center', padValue: 114, channelOrder: 'rgb', layout: 'chw', scale: 1 / 255 };
+    if (family === 'fastestdet') {
+      return { width, height, resize: 'stretch', antialias: false, channelOrder: 'bgr', layout: 'chw', scale: 1 / 255 };
+    }
+    return {
+      width, height, resize: 'letterbox', letterboxAlign: 'center', padValue: 114, antialias: false,
+      channelOrder: 'rgb', layout: 'chw', scale: 1 / 255,
+    };
   }
   // ImageNet-style classification / embedding.
   return {
