@@ -34,7 +34,9 @@ const TOKENS = Number(process.env.BENCH_TOKENS ?? 50);
 const BASELINE = process.env.BENCH_BASELINE;
 const out = fileURLToPath(new URL('../fixtures/.out/', import.meta.url));
 const model = `${out}whisper-tiny-full`;
-const clip = fileURLToPath(new URL('../../../shared/media/speech/sense_and_sensibility_01_austen_64kb-0870.wav', import.meta.url));
+const clip = fileURLToPath(
+  new URL('../../../shared/media/speech/sense_and_sensibility_01_austen_64kb-0870.wav', import.meta.url),
+);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
@@ -161,7 +163,13 @@ const tDec = new Counter();
 for (const [key, s] of Object.entries(theirs.model.sessions)) {
   s.run = (key === 'model' ? tEnc : tDec).wrap(s.run.bind(s));
 }
-const theirOpts = { language: 'en', task: 'transcribe', return_timestamps: true, max_new_tokens: TOKENS, min_new_tokens: TOKENS };
+const theirOpts = {
+  language: 'en',
+  task: 'transcribe',
+  return_timestamps: true,
+  max_new_tokens: TOKENS,
+  min_new_tokens: TOKENS,
+};
 sides.push(
   side(
     'transformers.js',
@@ -207,7 +215,9 @@ console.log(
   `whisper-tiny (random weights, full size), ${seconds.toFixed(2)} s clip, ${TOKENS} tokens (EOT suppressed), ` +
     `intra-op threads ${THREADS}, ${ROUNDS} interleaved rounds, medians`,
 );
-console.log('  side              enc runs  dec runs   total ms    RTF   encoder ms  log-mel ms  dec ms/step (ORT)  decode ms/step (all)');
+console.log(
+  '  side              enc runs  dec runs   total ms    RTF   encoder ms  log-mel ms  dec ms/step (ORT)  decode ms/step (all)',
+);
 const rows = new Map<string, number>();
 for (const s of sides) {
   const total = median(s.totals);
@@ -222,8 +232,10 @@ for (const s of sides) {
   );
 }
 const th = rows.get('transformers.js') as number;
-for (const [name, t] of rows) if (name !== 'transformers.js') console.log(`  ${name} / transformers.js: ${(t / th).toFixed(2)}`);
-if (!same) console.log('  WARNING: the sides ran different numbers of encoder/decoder runs; compare the per-step figures only.');
+for (const [name, t] of rows)
+  if (name !== 'transformers.js') console.log(`  ${name} / transformers.js: ${(t / th).toFixed(2)}`);
+if (!same)
+  console.log('  WARNING: the sides ran different numbers of encoder/decoder runs; compare the per-step figures only.');
 const mels: number[] = [];
 for (let i = 0; i < 9; i++) {
   const t = performance.now();

@@ -16,7 +16,12 @@ import { cpus, tmpdir } from 'node:os';
 import { mkdtemp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { computeResizeGeometry, hfPreprocessSpec, preprocessImage, type ImagePreprocessSpec } from '../../packages/run-core/src/index.js';
+import {
+  computeResizeGeometry,
+  hfPreprocessSpec,
+  preprocessImage,
+  type ImagePreprocessSpec,
+} from '../../packages/run-core/src/index.js';
 import { loadVisionModel } from '../../packages/run-onnx/src/index.js';
 
 const pkg = fileURLToPath(new URL('../../packages/run-onnx/package.json', import.meta.url));
@@ -26,7 +31,9 @@ type Sharp = typeof import('sharp');
 type Ort = typeof import('onnxruntime-node');
 interface OnnxProto {
   ModelProto: {
-    decode(b: Uint8Array): { graph: { input: { name: string }[]; output: { name: string }[]; node: { input: string[]; output: string[] }[] } };
+    decode(b: Uint8Array): {
+      graph: { input: { name: string }[]; output: { name: string }[]; node: { input: string[]; output: string[] }[] };
+    };
     encode(m: unknown): { finish(): Uint8Array };
   };
 }
@@ -82,7 +89,11 @@ function decodeAtModelScale(spec: ImagePreprocessSpec): () => Promise<unknown> {
 }
 
 async function rawRun(file: string, input: string, dims: number[]): Promise<() => Promise<unknown>> {
-  const s = await ort.InferenceSession.create(file, { intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const s = await ort.InferenceSession.create(file, {
+    intraOpNumThreads: THREADS,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   const size = dims.reduce((a, b) => a * b, 1);
   const t = new ort.Tensor('float32', new Float32Array(size).fill(0.5), dims);
   return () => s.run({ [input]: t });
@@ -93,13 +104,23 @@ const log = (s: string): void => {
   out.push(s);
   console.log(s);
 };
-log(`vision bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, intraOpThreads=${THREADS}, ${ROUNDS} interleaved rounds; ms as median (min of rounds); ratios as median-based (min-based)`);
+log(
+  `vision bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, intraOpThreads=${THREADS}, ${ROUNDS} interleaved rounds; ms as median (min of rounds); ratios as median-based (min-based)`,
+);
 
 // ---- 1. end-to-end vs floor -------------------------------------------------------------------------------
 const tmp = await mkdtemp(join(tmpdir(), 'lp-bench-'));
 const mobilenetSpec: ImagePreprocessSpec = {
-  width: 224, height: 224, resize: 'shortest-edge-center-crop', shortestEdge: 224, resample: 'bilinear',
-  channelOrder: 'rgb', layout: 'chw', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
+  width: 224,
+  height: 224,
+  resize: 'shortest-edge-center-crop',
+  shortestEdge: 224,
+  resample: 'bilinear',
+  channelOrder: 'rgb',
+  layout: 'chw',
+  scale: 1 / 255,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
 };
 // An HF-shaped folder for MobileNetV2 (used by us and by transformers.js).
 const hf = join(tmp, 'mobilenet');
@@ -119,22 +140,49 @@ await mkdir(join(hf, 'onnx'), { recursive: true });
 const imagenet = (await readFile(shared('models/classification/imagenet1k.txt'), 'utf8')).trim().split('\n');
 await writeFile(
   join(hf, 'config.json'),
-  JSON.stringify({ model_type: 'mobilenet_v2', architectures: ['MobileNetV2ForImageClassification'], id2label: Object.fromEntries(imagenet.map((l, i) => [String(i), l])) }),
+  JSON.stringify({
+    model_type: 'mobilenet_v2',
+    architectures: ['MobileNetV2ForImageClassification'],
+    id2label: Object.fromEntries(imagenet.map((l, i) => [String(i), l])),
+  }),
 );
 await writeFile(
   join(hf, 'preprocessor_config.json'),
   JSON.stringify({
-    image_processor_type: 'MobileNetV2ImageProcessor', do_resize: true, size: { shortest_edge: 224 }, do_center_crop: true,
-    crop_size: { height: 224, width: 224 }, resample: 2, do_rescale: true, rescale_factor: 1 / 255, do_normalize: true,
-    image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225],
+    image_processor_type: 'MobileNetV2ImageProcessor',
+    do_resize: true,
+    size: { shortest_edge: 224 },
+    do_center_crop: true,
+    crop_size: { height: 224, width: 224 },
+    resample: 2,
+    do_rescale: true,
+    rescale_factor: 1 / 255,
+    do_normalize: true,
+    image_mean: [0.485, 0.456, 0.406],
+    image_std: [0.229, 0.224, 0.225],
   }),
 );
 
 const yolox = await loadVisionModel(shared('models/detection/yolox_nano.onnx'), threads);
 const yolov8 = await loadVisionModel(shared('models/detection/yolov8n_int8.onnx'), threads);
 const mobilenet = await loadVisionModel(hf, threads);
-const yoloxSpec: ImagePreprocessSpec = { width: 416, height: 416, resize: 'letterbox', letterboxAlign: 'top-left', channelOrder: 'bgr', layout: 'chw', scale: 1 };
-const v8Spec: ImagePreprocessSpec = { width: 640, height: 640, resize: 'letterbox', channelOrder: 'rgb', layout: 'chw', scale: 1 / 255 };
+const yoloxSpec: ImagePreprocessSpec = {
+  width: 416,
+  height: 416,
+  resize: 'letterbox',
+  letterboxAlign: 'top-left',
+  channelOrder: 'bgr',
+  layout: 'chw',
+  scale: 1,
+};
+const v8Spec: ImagePreprocessSpec = {
+  width: 640,
+  height: 640,
+  resize: 'letterbox',
+  channelOrder: 'rgb',
+  layout: 'chw',
+  scale: 1 / 255,
+};
 const floors = {
   'yolox decode': decodeAtModelScale(yoloxSpec),
   'yolox run': await rawRun(shared('models/detection/yolox_nano.onnx'), 'images', [1, 3, 416, 416]),
@@ -152,7 +200,9 @@ log('| model | sharp decode at model scale | raw session.run | floor | end-to-en
 log('| --- | --- | --- | --- | --- | --- |');
 for (const m of ['yolox', 'yolov8', 'mobilenet']) {
   const floor = sum(f[`${m} decode`]!, f[`${m} run`]!);
-  log(`| ${m} | ${ms(f[`${m} decode`]!)} | ${ms(f[`${m} run`]!)} | ${ms(floor)} | ${ms(f[`${m} e2e`]!)} | ${ratio(f[`${m} e2e`]!, floor)} |`);
+  log(
+    `| ${m} | ${ms(f[`${m} decode`]!)} | ${ms(f[`${m} run`]!)} | ${ms(floor)} | ${ms(f[`${m} e2e`]!)} | ${ratio(f[`${m} e2e`]!, floor)} |`,
+  );
 }
 
 // ---- 1b. JPEG decode: full size vs shrink-on-load ----------------------------------------------------------
@@ -183,11 +233,17 @@ for (const [k, v] of Object.entries(d)) log(`| ${k} | ${ms(v)} |`);
 // fastShrinkOnLoad: false (PIL parity: full decode). The opt-outs restore libvips' antialiased resize with JPEG
 // shrink-on-load. Measured on dog.jpg and on the phone-sized JPEG made in 1b.
 const clip224 = hfPreprocessSpec({
-  image_processor_type: 'CLIPImageProcessor', size: { shortest_edge: 224 }, crop_size: { height: 224, width: 224 },
-  do_center_crop: true, resample: 3,
+  image_processor_type: 'CLIPImageProcessor',
+  size: { shortest_edge: 224 },
+  crop_size: { height: 224, width: 224 },
+  do_center_crop: true,
+  resample: 3,
 });
 const parity: Record<string, () => Promise<unknown>> = {};
-for (const [img, bytes] of [['dog.jpg', jpeg], ['4032x2684', phone]] as const) {
+for (const [img, bytes] of [
+  ['dog.jpg', jpeg],
+  ['4032x2684', phone],
+] as const) {
   for (const [name, spec, fast] of [
     ['YOLOX 416', { ...yoloxSpec, antialias: false }, { antialias: true }],
     ['YOLOv8 640', { ...v8Spec, antialias: false }, { antialias: true }],
@@ -213,7 +269,11 @@ tjs.env.allowRemoteModels = false;
 tjs.env.allowLocalModels = true;
 tjs.env.localModelPath = tmp + '/';
 const sessionOptions = { intraOpNumThreads: THREADS, interOpNumThreads: 1 };
-const theirClassifier = await tjs.pipeline('image-classification', 'mobilenet', { dtype: 'fp32', device: 'cpu', session_options: sessionOptions });
+const theirClassifier = await tjs.pipeline('image-classification', 'mobilenet', {
+  dtype: 'fp32',
+  device: 'cpu',
+  session_options: sessionOptions,
+});
 const dogPath = shared('media/images/dog.jpg');
 // Same input for both: the encoded JPEG as a file path (transformers.js reads and decodes it with sharp).
 const ourTop = (await mobilenet.classify(dogPath, { topK: 1 })).predictions[0];
@@ -223,7 +283,11 @@ const clipDir = join(tmp, 'clip-tiny');
 await symlink(fixtures('clip-tiny'), clipDir);
 const ourClip = await loadVisionModel(clipDir, threads);
 const processor = await tjs.AutoProcessor.from_pretrained('clip-tiny');
-const visionModel = await tjs.CLIPVisionModelWithProjection.from_pretrained('clip-tiny', { dtype: 'fp32', device: 'cpu', session_options: sessionOptions });
+const visionModel = await tjs.CLIPVisionModelWithProjection.from_pretrained('clip-tiny', {
+  dtype: 'fp32',
+  device: 'cpu',
+  session_options: sessionOptions,
+});
 const theirClipEmbed = async (): Promise<unknown> => {
   const image = await tjs.RawImage.read(dogPath);
   const inputs = await processor(image);
@@ -235,7 +299,10 @@ await writeFile(phonePath, phone);
 // Stage breakdown on dog.jpg: where each side spends its time.
 let rawImage: unknown;
 let pixelValues: unknown;
-const tjsParts = theirClassifier as unknown as { processor: (i: unknown) => Promise<unknown>; model: (x: unknown) => Promise<unknown> };
+const tjsParts = theirClassifier as unknown as {
+  processor: (i: unknown) => Promise<unknown>;
+  model: (x: unknown) => Promise<unknown>;
+};
 const vs = await rounds({
   'ours classify': () => mobilenet.classify(dogPath),
   'transformers.js classify': () => theirClassifier(dogPath),
@@ -252,7 +319,9 @@ const vs = await rounds({
   'transformers.js model': () => tjsParts.model(pixelValues),
 });
 log('');
-log(`top-1 on dog.jpg: ours ${ourTop?.label} ${ourTop?.score.toFixed(3)}, transformers.js ${theirTop?.label} ${theirTop?.score.toFixed(3)} (PIL reference 0.505; int8 MobileNetV2 is sensitive to the resampler)`);
+log(
+  `top-1 on dog.jpg: ours ${ourTop?.label} ${ourTop?.score.toFixed(3)}, transformers.js ${theirTop?.label} ${theirTop?.score.toFixed(3)} (PIL reference 0.505; int8 MobileNetV2 is sensitive to the resampler)`,
+);
 log('');
 log('| task (file path in) | ours | transformers.js | ours / theirs |');
 log('| --- | --- | --- | --- |');
@@ -265,23 +334,43 @@ row('clip-tiny image embedding, dog.jpg', 'ours clip embed', 'transformers.js cl
 log('');
 log('| dog.jpg stage | ms |');
 log('| --- | --- |');
-for (const k of ['ours preprocessImage', 'ours session.run', 'transformers.js RawImage.read', 'transformers.js processor', 'transformers.js model']) {
+for (const k of [
+  'ours preprocessImage',
+  'ours session.run',
+  'transformers.js RawImage.read',
+  'transformers.js processor',
+  'transformers.js model',
+]) {
   log(`| ${k} | ${ms(vs[k]!)} |`);
 }
 
 // ---- 3. batched vs single -----------------------------------------------------------------------------------
 const single = await loadVisionModel(hf, { ...threads, batch: 'single' });
-const eight = ['dog.jpg', 'person.jpg', 'giraffe.jpg', 'eagle.jpg', 'horses.jpg', 'kite.jpg', 'grace_hopper_512x512.jpg', 'dog.jpg'];
+const eight = [
+  'dog.jpg',
+  'person.jpg',
+  'giraffe.jpg',
+  'eagle.jpg',
+  'horses.jpg',
+  'kite.jpg',
+  'grace_hopper_512x512.jpg',
+  'dog.jpg',
+];
 const batchBytes = await Promise.all(eight.map((n) => readFile(shared(`media/images/${n}`))));
-const b = await rounds({
-  'batch of 8 (one run)': () => mobilenet.batchClassify(batchBytes),
-  '8 one by one': () => single.batchClassify(batchBytes),
-}, Math.max(5, Math.round(ROUNDS / 2)));
+const b = await rounds(
+  {
+    'batch of 8 (one run)': () => mobilenet.batchClassify(batchBytes),
+    '8 one by one': () => single.batchClassify(batchBytes),
+  },
+  Math.max(5, Math.round(ROUNDS / 2)),
+);
 log('');
 log('| MobileNetV2, 8 images | ms | images/s |');
 log('| --- | --- | --- |');
 for (const [k, v] of Object.entries(b)) log(`| ${k} | ${ms(v)} | ${((8 * 1000) / v.med).toFixed(1)} |`);
-log(`batched / single throughput: ${(b['8 one by one']!.med / b['batch of 8 (one run)']!.med).toFixed(2)}x (min-based ${(b['8 one by one']!.min / b['batch of 8 (one run)']!.min).toFixed(2)}x)`);
+log(
+  `batched / single throughput: ${(b['8 one by one']!.med / b['batch of 8 (one run)']!.med).toFixed(2)}x (min-based ${(b['8 one by one']!.min / b['batch of 8 (one run)']!.min).toFixed(2)}x)`,
+);
 
 await Promise.all([yolox.unload(), yolov8.unload(), mobilenet.unload(), single.unload(), ourClip.unload()]);
 await theirClassifier.dispose();

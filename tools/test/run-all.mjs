@@ -38,6 +38,7 @@ for (const name of packages) {
     `${name.padEnd(14)} ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
   );
 }
-if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')} (their test run crashed before reporting)`);
+if (missing.length > 0)
+  console.log(`no test report from: ${missing.join(', ')} (their test run crashed before reporting)`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(turbo.status === 0 && failed === 0 && missing.length === 0 ? 0 : 1);

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { parseModelSpec, readConfigFile, startServer, type ModelSpec, type ServeConfig, type ServeTask } from './serve.js';
+import {
+  parseModelSpec,
+  readConfigFile,
+  startServer,
+  type ModelSpec,
+  type ServeConfig,
+  type ServeTask,
+} from './serve.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -33,12 +40,16 @@ interface ServeFlags {
 }
 
 const program = new Command('llama-pajamas')
-  .description('On-device multi-modal inference: detection, classification, embeddings, speech-to-text and text-to-speech.')
+  .description(
+    'On-device multi-modal inference: detection, classification, embeddings, speech-to-text and text-to-speech.',
+  )
   .showHelpAfterError();
 
 program
   .command('serve')
-  .description('Load models and serve them over an OpenAI-compatible HTTP API. Repeat a flag to serve several models for a task; the first is the default, a request picks another with "model".')
+  .description(
+    'Load models and serve them over an OpenAI-compatible HTTP API. Repeat a flag to serve several models for a task; the first is the default, a request picks another with "model".',
+  )
   .option('--detect <model>', 'object detection model ([name=]path)', collect('detect'))
   .option('--classify <model>', 'image classification model ([name=]path)', collect('classify'))
   .option('--embed <model>', 'image/text embedding model, e.g. CLIP ([name=]path)', collect('embed'))
@@ -55,7 +66,13 @@ program
   .action(async (flags: ServeFlags) => {
     const file: ServeConfig = flags.config ? await readConfigFile(flags.config) : { models: [] };
     const env = process.env;
-    const models = [...(flags.detect ?? []), ...(flags.classify ?? []), ...(flags.embed ?? []), ...(flags.stt ?? []), ...(flags.tts ?? [])];
+    const models = [
+      ...(flags.detect ?? []),
+      ...(flags.classify ?? []),
+      ...(flags.embed ?? []),
+      ...(flags.stt ?? []),
+      ...(flags.tts ?? []),
+    ];
     const config: ServeConfig = {
       ...file,
       models: models.length > 0 ? models : file.models,

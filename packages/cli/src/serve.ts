@@ -51,7 +51,9 @@ interface Loaders {
 function loader<K extends keyof Loaders>(name: K): Loaders[K] {
   const fn = (onnx as unknown as Partial<Loaders>)[name];
   if (typeof fn !== 'function') {
-    throw new Error(`This build of @llama-pajamas/run-onnx has no ${name}(); update llama-pajamas to serve this kind of model.`);
+    throw new Error(
+      `This build of @llama-pajamas/run-onnx has no ${name}(); update llama-pajamas to serve this kind of model.`,
+    );
   }
   return fn as Loaders[K];
 }
@@ -71,9 +73,14 @@ export interface RunningServer {
  * const s = await startServer({ models: [parseModelSpec('detect', 'yolox_nano.onnx')], port: 8000 });
  * // s.address === 'http://127.0.0.1:8000'
  */
-export async function startServer(config: ServeConfig, log: (line: string) => void = () => undefined): Promise<RunningServer> {
+export async function startServer(
+  config: ServeConfig,
+  log: (line: string) => void = () => undefined,
+): Promise<RunningServer> {
   if (config.models.length === 0) {
-    throw new Error('No models to serve. Give at least one of --detect, --classify, --embed, --stt, --tts (or "models" in --config).');
+    throw new Error(
+      'No models to serve. Give at least one of --detect, --classify, --embed, --stt, --tts (or "models" in --config).',
+    );
   }
   const vision = new Map<string, VisionBackend>();
   const stt = new Map<string, STTBackend>();
@@ -135,16 +142,26 @@ export async function readConfigFile(path: string): Promise<ServeConfig> {
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch (e) {
-    throw new Error(`Could not read the config file ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new Error(`Could not read the config file ${path}: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${path}: expected a JSON object.`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new Error(`${path}: expected a JSON object.`);
   const c = json as Partial<ServeConfig> & { models?: unknown };
   const models: ModelSpec[] = [];
   if (c.models !== undefined) {
-    if (!Array.isArray(c.models)) throw new Error(`${path}: "models" must be an array of { task, name?, path, options? }.`);
+    if (!Array.isArray(c.models))
+      throw new Error(`${path}: "models" must be an array of { task, name?, path, options? }.`);
     for (const m of c.models as Partial<ModelSpec>[]) {
-      if (!m || !['detect', 'classify', 'embed', 'stt', 'tts'].includes(m.task as string) || typeof m.path !== 'string') {
-        throw new Error(`${path}: each model needs "task" (detect, classify, embed, stt or tts) and "path"; got ${JSON.stringify(m)}.`);
+      if (
+        !m ||
+        !['detect', 'classify', 'embed', 'stt', 'tts'].includes(m.task as string) ||
+        typeof m.path !== 'string'
+      ) {
+        throw new Error(
+          `${path}: each model needs "task" (detect, classify, embed, stt or tts) and "path"; got ${JSON.stringify(m)}.`,
+        );
       }
       const spec = parseModelSpec(m.task as ServeTask, resolvePath(path, '..', m.path));
       models.push({ ...spec, name: m.name ?? spec.name, ...(m.options ? { options: m.options } : {}) });

@@ -11,7 +11,10 @@ const yolox = fileURLToPath(new URL('../../../../shared/models/detection/yolox_n
 function waitFor(child: ChildProcessWithoutNullStreams, pattern: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${String(pattern)}; output so far:\n${out}`)), ms);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${String(pattern)}; output so far:\n${out}`)),
+      ms,
+    );
     const onData = (d: Buffer): void => {
       out += d.toString();
       const m = pattern.exec(out);
@@ -48,21 +51,45 @@ async function serveAndStop(args: string[]): Promise<void> {
 
 describe('llama-pajamas serve', () => {
   it('parses [name=]path model specs', () => {
-    expect(parseModelSpec('detect', 'yolox=/m/yolox_nano.onnx')).toEqual({ task: 'detect', name: 'yolox', path: '/m/yolox_nano.onnx' });
+    expect(parseModelSpec('detect', 'yolox=/m/yolox_nano.onnx')).toEqual({
+      task: 'detect',
+      name: 'yolox',
+      path: '/m/yolox_nano.onnx',
+    });
     expect(parseModelSpec('stt', '/m/whisper-tiny')).toMatchObject({ name: 'whisper-tiny' });
   });
 
   it('serves a real model from source, answers /health, and exits 0 on SIGTERM', async () => {
-    await serveAndStop(['--conditions=@llama-pajamas/source', '--import', 'tsx', 'src/cli.ts', 'serve', '--detect', `yolox=${yolox}`, '--port', '0']);
+    await serveAndStop([
+      '--conditions=@llama-pajamas/source',
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      'serve',
+      '--detect',
+      `yolox=${yolox}`,
+      '--port',
+      '0',
+    ]);
   });
 
-  const dist = existsSync(`${root}dist/cli.js`) && existsSync(`${root}../run-onnx/dist/index.js`) && existsSync(`${root}../run-server/dist/index.js`);
-  it.runIf(dist)('serves from the tsup build (dist/cli.js) as well [runs once `pnpm --filter llama-pajamas... build` has run]', async () => {
-    await serveAndStop(['dist/cli.js', 'serve', '--detect', `yolox=${yolox}`, '--port', '0']);
-  });
+  const dist =
+    existsSync(`${root}dist/cli.js`) &&
+    existsSync(`${root}../run-onnx/dist/index.js`) &&
+    existsSync(`${root}../run-server/dist/index.js`);
+  it.runIf(dist)(
+    'serves from the tsup build (dist/cli.js) as well [runs once `pnpm --filter llama-pajamas... build` has run]',
+    async () => {
+      await serveAndStop(['dist/cli.js', 'serve', '--detect', `yolox=${yolox}`, '--port', '0']);
+    },
+  );
 
   it('fails with a clear message and exit 1 when no model is given', async () => {
-    const child = spawn(process.execPath, ['--conditions=@llama-pajamas/source', '--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: root });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@llama-pajamas/source', '--import', 'tsx', 'src/cli.ts', 'serve'],
+      { cwd: root },
+    );
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((r) => child.on('exit', r));

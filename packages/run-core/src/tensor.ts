@@ -55,10 +55,9 @@ export function createTensor<T extends TensorType>(
   }
   const size = sizeOfDims(dims);
   if (data.length !== size) {
-    throw new TensorShapeError(
-      `Tensor data has ${data.length} elements but dims [${dims.join(', ')}] need ${size}.`,
-      { details: { dims: [...dims], length: data.length } },
-    );
+    throw new TensorShapeError(`Tensor data has ${data.length} elements but dims [${dims.join(', ')}] need ${size}.`, {
+      details: { dims: [...dims], length: data.length },
+    });
   }
   return { type, dims: [...dims], data };
 }

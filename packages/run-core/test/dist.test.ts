@@ -15,10 +15,15 @@ describe('built dist/', () => {
       const t = core.createTensor('float32', new Float32Array(2), [2]);
       console.log(JSON.stringify({ names, dims: t.dims, isError: new core.ImageDecodeError('x') instanceof core.RunError }));
     `;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: pkgDir, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: pkgDir,
+      encoding: 'utf8',
+    });
     const parsed = JSON.parse(out) as { names: string[]; dims: number[]; isError: boolean };
     expect(parsed.dims).toEqual([2]);
     expect(parsed.isError).toBe(true);
-    expect(parsed.names).toEqual(expect.arrayContaining(['RunError', 'VisionBackend', 'STTBackend', 'TTSBackend', 'registerBackend']));
+    expect(parsed.names).toEqual(
+      expect.arrayContaining(['RunError', 'VisionBackend', 'STTBackend', 'TTSBackend', 'registerBackend']),
+    );
   });
 });

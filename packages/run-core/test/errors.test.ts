@@ -10,7 +10,10 @@ describe('docs/errors.md', () => {
   it('lists every error code, once, with a how-to-solve column', () => {
     expect([...documented].sort()).toEqual([...RUN_ERROR_CODES].sort());
     for (const line of docs.split('\n').filter((l) => l.startsWith('| `ERR_RUN'))) {
-      const cells = line.split('|').map((c) => c.trim()).filter(Boolean);
+      const cells = line
+        .split('|')
+        .map((c) => c.trim())
+        .filter(Boolean);
       expect(cells, line).toHaveLength(3);
     }
   });
@@ -27,7 +30,12 @@ describe('docs/errors.md', () => {
       codes.add(e.code);
     }
     // Codes raised only by other packages (CoreML, converters) have no run-core class.
-    const elsewhere = ['ERR_RUN_COREML_UNSUPPORTED_PLATFORM', 'ERR_RUN_COREML_BINDING_NOT_FOUND', 'ERR_RUN_CONVERTER_PYTHON_NOT_FOUND', 'ERR_RUN_CONVERTER_FAILED'];
+    const elsewhere = [
+      'ERR_RUN_COREML_UNSUPPORTED_PLATFORM',
+      'ERR_RUN_COREML_BINDING_NOT_FOUND',
+      'ERR_RUN_CONVERTER_PYTHON_NOT_FOUND',
+      'ERR_RUN_CONVERTER_FAILED',
+    ];
     expect([...codes, ...elsewhere].sort()).toEqual([...RUN_ERROR_CODES].sort());
   });
 });

@@ -13,28 +13,74 @@ import {
 
 describe('Hugging Face image processor configs', () => {
   test('ViT: stretch to size', () => {
-    expect(hfPreprocessSpec({ image_processor_type: 'ViTImageProcessor', size: { height: 32, width: 32 }, resample: 2, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] })).toMatchObject({
-      width: 32, height: 32, resize: 'stretch', resample: 'bilinear', mean: [0.5, 0.5, 0.5],
+    expect(
+      hfPreprocessSpec({
+        image_processor_type: 'ViTImageProcessor',
+        size: { height: 32, width: 32 },
+        resample: 2,
+        image_mean: [0.5, 0.5, 0.5],
+        image_std: [0.5, 0.5, 0.5],
+      }),
+    ).toMatchObject({
+      width: 32,
+      height: 32,
+      resize: 'stretch',
+      resample: 'bilinear',
+      mean: [0.5, 0.5, 0.5],
     });
   });
   test('CLIP: shortest edge + centre crop, bicubic', () => {
-    expect(hfPreprocessSpec({ image_processor_type: 'CLIPImageProcessor', size: { shortest_edge: 224 }, crop_size: { height: 224, width: 224 }, do_center_crop: true, resample: 3 })).toMatchObject({
-      width: 224, height: 224, resize: 'shortest-edge-center-crop', shortestEdge: 224, resample: 'bicubic',
+    expect(
+      hfPreprocessSpec({
+        image_processor_type: 'CLIPImageProcessor',
+        size: { shortest_edge: 224 },
+        crop_size: { height: 224, width: 224 },
+        do_center_crop: true,
+        resample: 3,
+      }),
+    ).toMatchObject({
+      width: 224,
+      height: 224,
+      resize: 'shortest-edge-center-crop',
+      shortestEdge: 224,
+      resample: 'bicubic',
     });
   });
   test('ConvNeXt: shortest_edge / crop_pct, and warp at 384', () => {
-    expect(hfPreprocessSpec({ image_processor_type: 'ConvNextImageProcessor', size: { shortest_edge: 224 }, crop_pct: 0.875 })).toMatchObject({
-      width: 224, resize: 'shortest-edge-center-crop', shortestEdge: 256,
+    expect(
+      hfPreprocessSpec({
+        image_processor_type: 'ConvNextImageProcessor',
+        size: { shortest_edge: 224 },
+        crop_pct: 0.875,
+      }),
+    ).toMatchObject({
+      width: 224,
+      resize: 'shortest-edge-center-crop',
+      shortestEdge: 256,
     });
-    expect(hfPreprocessSpec({ image_processor_type: 'ConvNextImageProcessor', size: { shortest_edge: 384 }, crop_pct: 0.875 }).resize).toBe('stretch');
+    expect(
+      hfPreprocessSpec({
+        image_processor_type: 'ConvNextImageProcessor',
+        size: { shortest_edge: 384 },
+        crop_pct: 0.875,
+      }).resize,
+    ).toBe('stretch');
   });
   test('unsupported layouts are ERR_RUN_MODEL_UNRECOGNIZED', () => {
-    expect(() => hfPreprocessSpec({ size: { height: 256, width: 256 }, do_center_crop: true, crop_size: { height: 224, width: 224 } })).toThrow(
-      expect.objectContaining({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' }),
-    );
+    expect(() =>
+      hfPreprocessSpec({
+        size: { height: 256, width: 256 },
+        do_center_crop: true,
+        crop_size: { height: 224, width: 224 },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' }));
   });
   test('decode at full size like PIL (no JPEG shrink-on-load), antialiased', () => {
-    const spec = hfPreprocessSpec({ image_processor_type: 'CLIPImageProcessor', size: { shortest_edge: 224 }, resample: 3 });
+    const spec = hfPreprocessSpec({
+      image_processor_type: 'CLIPImageProcessor',
+      size: { shortest_edge: 224 },
+      resample: 3,
+    });
     expect(spec.fastShrinkOnLoad).toBe(false);
     expect(spec.antialias ?? true).toBe(true);
   });
@@ -55,7 +101,11 @@ describe('default preprocessing per family', () => {
 
 describe('Ultralytics metadata', () => {
   test('names and imgsz', () => {
-    expect(parseUltralyticsNames(`{0: 'person', 1: "it's", 2: 'traffic light'}`)).toEqual(['person', "it's", 'traffic light']);
+    expect(parseUltralyticsNames(`{0: 'person', 1: "it's", 2: 'traffic light'}`)).toEqual([
+      'person',
+      "it's",
+      'traffic light',
+    ]);
     expect(parseUltralyticsImgsz('[384, 640]')).toEqual({ width: 640, height: 384 });
     expect(parseUltralyticsImgsz(undefined)).toBeUndefined();
   });
@@ -88,19 +138,33 @@ describe('detection heads', () => {
     expect(c.count).toBe(1);
     expect(c.classIds[0]).toBe(3);
     const mask = new Uint8Array(80);
-    expect(decodeDetections('ultralytics-nms', createTensor('float32', data, [1, 2, 6]), 0, { ...ctx, classMask: mask }).count).toBe(0);
+    expect(
+      decodeDetections('ultralytics-nms', createTensor('float32', data, [1, 2, 6]), 0, { ...ctx, classMask: mask })
+        .count,
+    ).toBe(0);
   });
   test('yolox needs N = grid cells; wrong dims are ERR_RUN_MODEL_OUTPUT_MISMATCH', () => {
     const t = createTensor('float32', new Float32Array(10 * 7), [1, 10, 7]);
-    expect(() => decodeDetections('yolox', t, 0, ctx)).toThrow(expect.objectContaining({ code: 'ERR_RUN_MODEL_OUTPUT_MISMATCH' }));
-    expect(() => decodeDetections('ultralytics', t, 3, ctx)).toThrow(expect.objectContaining({ code: 'ERR_RUN_MODEL_OUTPUT_MISMATCH' }));
+    expect(() => decodeDetections('yolox', t, 0, ctx)).toThrow(
+      expect.objectContaining({ code: 'ERR_RUN_MODEL_OUTPUT_MISMATCH' }),
+    );
+    expect(() => decodeDetections('ultralytics', t, 3, ctx)).toThrow(
+      expect.objectContaining({ code: 'ERR_RUN_MODEL_OUTPUT_MISMATCH' }),
+    );
   });
 });
 
 describe('llama-pajamas.json', () => {
   test('valid and invalid manifests', () => {
     expect(parseVisionManifest({ task: 'classify', labels: 'l.txt' }).task).toBe('classify');
-    for (const bad of [null, [], { task: 'paint' }, { task: 'detect', family: 'rcnn' }, { task: 'classify', extra: 1 }, { task: 'detect', iou: 2 }]) {
+    for (const bad of [
+      null,
+      [],
+      { task: 'paint' },
+      { task: 'detect', family: 'rcnn' },
+      { task: 'classify', extra: 1 },
+      { task: 'detect', iou: 2 },
+    ]) {
       expect(() => parseVisionManifest(bad)).toThrow(expect.objectContaining({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' }));
     }
   });

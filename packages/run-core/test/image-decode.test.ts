@@ -169,7 +169,8 @@ describe('EXIF orientation and pixel formats', () => {
     // Direction check: top-left and bottom-right quadrant means match PIL's exif_transpose within 2 levels.
     const q = (x0: number, y0: number): number => {
       let s = 0;
-      for (let y = y0; y < y0 + 48; y++) for (let x = x0; x < x0 + 36; x++) for (let c = 0; c < 3; c++) s += d.data[(y * 72 + x) * 3 + c] as number;
+      for (let y = y0; y < y0 + 48; y++)
+        for (let x = x0; x < x0 + 36; x++) for (let c = 0; c < 3; c++) s += d.data[(y * 72 + x) * 3 + c] as number;
       return s / (48 * 36 * 3);
     };
     expect(Math.abs(q(0, 0) - doc().oriented.quadrantMeans[0]!)).toBeLessThan(2);
@@ -185,12 +186,17 @@ describe('EXIF orientation and pixel formats', () => {
 
   it('greyscale, RGBA, 16-bit and CMYK inputs come out as 3-channel RGB', async () => {
     const base = await sharp(dogBytes).resize(64, 48).raw().toBuffer();
-    const ref = await preprocessImage(await sharp(base, { raw: { width: 64, height: 48, channels: 3 } }).png().toBuffer(), {
-      ...spec,
-      resize: 'stretch',
-      width: 64,
-      height: 48,
-    });
+    const ref = await preprocessImage(
+      await sharp(base, { raw: { width: 64, height: 48, channels: 3 } })
+        .png()
+        .toBuffer(),
+      {
+        ...spec,
+        resize: 'stretch',
+        width: 64,
+        height: 48,
+      },
+    );
     const s = { ...spec, resize: 'stretch', width: 64, height: 48 } as const;
     const plane = 64 * 48;
     const meanAbs = (a: Float32Array, b: Float32Array): number => {
@@ -199,25 +205,57 @@ describe('EXIF orientation and pixel formats', () => {
       return (t / a.length) * 255;
     };
     // greyscale: three equal planes
-    const grey = await preprocessImage(await sharp(base, { raw: { width: 64, height: 48, channels: 3 } }).greyscale().toColourspace('b-w').png().toBuffer(), s);
-    expect((await sharp(await sharp(base, { raw: { width: 64, height: 48, channels: 3 } }).greyscale().toColourspace('b-w').png().toBuffer()).metadata()).channels).toBe(1);
+    const grey = await preprocessImage(
+      await sharp(base, { raw: { width: 64, height: 48, channels: 3 } })
+        .greyscale()
+        .toColourspace('b-w')
+        .png()
+        .toBuffer(),
+      s,
+    );
+    expect(
+      (
+        await sharp(
+          await sharp(base, { raw: { width: 64, height: 48, channels: 3 } })
+            .greyscale()
+            .toColourspace('b-w')
+            .png()
+            .toBuffer(),
+        ).metadata()
+      ).channels,
+    ).toBe(1);
     for (let i = 0; i < plane; i += 7) {
       expect(grey.data[i]).toBe(grey.data[plane + i]);
       expect(grey.data[i]).toBe(grey.data[2 * plane + i]);
     }
     // 16-bit PNG: within one level of the 8-bit image
-    const png16 = await sharp(base, { raw: { width: 64, height: 48, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
+    const png16 = await sharp(base, { raw: { width: 64, height: 48, channels: 3 } })
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
     expect((await sharp(png16).metadata()).depth).toBe('ushort');
     expect(meanAbs((await preprocessImage(png16, s)).data, ref.data)).toBeLessThan(1);
     // opaque RGBA: identical; fully transparent: the alpha background (black by default, white on request)
-    const rgba = await sharp(base, { raw: { width: 64, height: 48, channels: 3 } }).ensureAlpha(1).png().toBuffer();
+    const rgba = await sharp(base, { raw: { width: 64, height: 48, channels: 3 } })
+      .ensureAlpha(1)
+      .png()
+      .toBuffer();
     expect(meanAbs((await preprocessImage(rgba, s)).data, ref.data)).toBe(0);
-    const clear = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 200, g: 10, b: 10, alpha: 0 } } }).png().toBuffer();
+    const clear = await sharp({
+      create: { width: 8, height: 8, channels: 4, background: { r: 200, g: 10, b: 10, alpha: 0 } },
+    })
+      .png()
+      .toBuffer();
     const s8 = { ...s, width: 8, height: 8 };
     expect(Array.from(new Set((await preprocessImage(clear, s8)).data))).toEqual([0]);
-    expect(Array.from(new Set((await preprocessImage(clear, { ...s8, alphaBackground: [255, 255, 255] })).data))).toEqual([1]);
+    expect(
+      Array.from(new Set((await preprocessImage(clear, { ...s8, alphaBackground: [255, 255, 255] })).data)),
+    ).toEqual([1]);
     // CMYK JPEG: converted back to sRGB, close to the source (lossy JPEG + colour conversion)
-    const cmyk = await sharp(base, { raw: { width: 64, height: 48, channels: 3 } }).toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer();
+    const cmyk = await sharp(base, { raw: { width: 64, height: 48, channels: 3 } })
+      .toColourspace('cmyk')
+      .jpeg({ quality: 95 })
+      .toBuffer();
     expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
     expect(meanAbs((await preprocessImage(cmyk, s)).data, ref.data)).toBeLessThan(8);
   });

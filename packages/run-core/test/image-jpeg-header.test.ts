@@ -64,9 +64,18 @@ describe('readJpegHeader (marker walk used instead of a second libvips header re
 
   it('preprocessImage gives the same geometry and pixels (within one level) through the marker walk as through libvips metadata (PNG copy)', async () => {
     const spec: ImagePreprocessSpec = {
-      width: 64, height: 64, resize: 'letterbox', channelOrder: 'rgb', layout: 'chw', scale: 1 / 255,
+      width: 64,
+      height: 64,
+      resize: 'letterbox',
+      channelOrder: 'rgb',
+      layout: 'chw',
+      scale: 1 / 255,
     };
-    const rotated = await sharp(readFileSync(images.dog)).resize(96, 72).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const rotated = await sharp(readFileSync(images.dog))
+      .resize(96, 72)
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
     // The PNG copy is decoded from the JPEG by libvips (orientation applied), so both paths see the same pixels.
     const png = await sharp(rotated, { autoOrient: true }).png().toBuffer();
     const a = await preprocessImage(rotated, spec);

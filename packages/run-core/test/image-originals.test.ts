@@ -174,7 +174,10 @@ async function measure(file: string, c: OriginalCase): Promise<{ measured: Measu
     const x = p % W;
     const inPad =
       c.size !== undefined &&
-      (y < r.transform.padY || y >= r.transform.padY + g.resizeHeight || x < r.transform.padX || x >= r.transform.padX + g.resizeWidth);
+      (y < r.transform.padY ||
+        y >= r.transform.padY + g.resizeHeight ||
+        x < r.transform.padX ||
+        x >= r.transform.padX + g.resizeWidth);
     if (inPad) {
       expect(want).toBeCloseTo(114 / 255, 4); // the original pads here too
       expect(got).toBeCloseTo(114 / 255, 6);
@@ -201,7 +204,12 @@ describe(`preprocessImage against the Python originals (${Object.entries(doc.ver
       const residual = BOX_SHRINK_RESIDUAL[key];
       const kind = c.size !== undefined ? 'ultralytics' : 'hf';
       const tol = residual
-        ? { mae: residual.mae + 0.05, max: residual.max + 1, std: (residual.stdPct + 0.1) / 100, mean: RESIDUAL_MEAN_TOL }
+        ? {
+            mae: residual.mae + 0.05,
+            max: residual.max + 1,
+            std: (residual.stdPct + 0.1) / 100,
+            mean: RESIDUAL_MEAN_TOL,
+          }
         : { mae: MAE_TOL[kind], max: MAX_TOL[kind], std: STD_REL_TOL, mean: MEAN_TOL };
       it(`${key}: dims, geometry, padding and channel means match`, async () => {
         expect(file, `no fixture for ${photo.file}`).toBeDefined();
@@ -211,7 +219,9 @@ describe(`preprocessImage against the Python originals (${Object.entries(doc.ver
         );
         for (const d of m.meanDiff) expect(d).toBeLessThanOrEqual(tol.mean);
       });
-      const why = residual ? ` (libvips box pre-shrink at ${reduction(c).toFixed(1)}x vs PIL one-pass, measured MAE ${residual.mae})` : '';
+      const why = residual
+        ? ` (libvips box pre-shrink at ${reduction(c).toFixed(1)}x vs PIL one-pass, measured MAE ${residual.mae})`
+        : '';
       it(`${key}: values within MAE ${tol.mae.toFixed(2)}, max ${tol.max} levels, std ${(100 * tol.std).toFixed(2)}%${why}`, async () => {
         const { measured: m } = await measure(file as string, c);
         for (const d of m.stdRel) expect(d).toBeLessThanOrEqual(tol.std);
@@ -221,7 +231,9 @@ describe(`preprocessImage against the Python originals (${Object.entries(doc.ver
     }
   }
   it('lists residual cases only for recorded Hugging Face cases that reduce 4x or more (where libvips box-shrinks)', () => {
-    const keys = new Map<string, OriginalCase>(doc.photos.flatMap((p) => p.cases.map((c) => [`${p.file} ${c.name}`, c] as const)));
+    const keys = new Map<string, OriginalCase>(
+      doc.photos.flatMap((p) => p.cases.map((c) => [`${p.file} ${c.name}`, c] as const)),
+    );
     for (const k of Object.keys(BOX_SHRINK_RESIDUAL)) {
       const c = keys.get(k);
       expect(c, `${k} is not a recorded case`).toBeDefined();

@@ -62,7 +62,9 @@ describe('preprocessImage against Python references (real photos)', () => {
     for (const c of photo.cases) {
       it(`${photo.file} ${c.name} matches within tolerance`, async () => {
         // Detectors resize like cv2.resize (no antialiasing), as our family specs say (defaultPreprocess).
-        const spec: ImagePreprocessSpec = /^(ultralytics|yolox)-/.test(c.name) ? { ...c.spec, antialias: false } : c.spec;
+        const spec: ImagePreprocessSpec = /^(ultralytics|yolox)-/.test(c.name)
+          ? { ...c.spec, antialias: false }
+          : c.spec;
         const r = await preprocessImage(images[keyOf(photo.file)], spec);
         expect(r.dims).toEqual(c.dims);
         expect([r.sourceWidth, r.sourceHeight]).toEqual([photo.width, photo.height]);
@@ -178,7 +180,14 @@ describe('letterbox padding, layouts and channel order', () => {
   });
 
   it('YOLOX top-left letterbox pads only bottom/right, BGR, 0-255', async () => {
-    const spec: ImagePreprocessSpec = { ...yolo, width: 416, height: 416, letterboxAlign: 'top-left', channelOrder: 'bgr', scale: 1 };
+    const spec: ImagePreprocessSpec = {
+      ...yolo,
+      width: 416,
+      height: 416,
+      letterboxAlign: 'top-left',
+      channelOrder: 'bgr',
+      scale: 1,
+    };
     const r = await preprocessImage(images.dog, spec);
     expect(r.transform).toMatchObject({ padX: 0, padY: 0 });
     expect(r.transform.scaleX).toBeCloseTo(768 / 416, 12);
@@ -197,8 +206,17 @@ describe('letterbox padding, layouts and channel order', () => {
     const w = 12;
     const px = Buffer.alloc(w * w * 3);
     for (let y = 1; y < w; y += 3) for (let x = 1; x < w; x += 3) px.fill(255, (y * w + x) * 3, (y * w + x + 1) * 3);
-    const png = await sharp(px, { raw: { width: w, height: w, channels: 3 } }).png().toBuffer();
-    const base: ImagePreprocessSpec = { width: 4, height: 4, resize: 'stretch', channelOrder: 'rgb', layout: 'chw', scale: 1 };
+    const png = await sharp(px, { raw: { width: w, height: w, channels: 3 } })
+      .png()
+      .toBuffer();
+    const base: ImagePreprocessSpec = {
+      width: 4,
+      height: 4,
+      resize: 'stretch',
+      channelOrder: 'rgb',
+      layout: 'chw',
+      scale: 1,
+    };
     const sampled = await preprocessImage(png, { ...base, antialias: false });
     expect([...sampled.data].every((v) => v === 255)).toBe(true);
     const smooth = await preprocessImage(png, base);
@@ -225,7 +243,14 @@ describe('letterbox padding, layouts and channel order', () => {
     const plain = await preprocessImage(images.graceHopper, { ...yolo, width: 32, height: 32, resize: 'stretch' });
     const mean = [0.485, 0.456, 0.406] as const;
     const std = [0.229, 0.224, 0.225] as const;
-    const norm = await preprocessImage(images.graceHopper, { ...yolo, width: 32, height: 32, resize: 'stretch', mean, std });
+    const norm = await preprocessImage(images.graceHopper, {
+      ...yolo,
+      width: 32,
+      height: 32,
+      resize: 'stretch',
+      mean,
+      std,
+    });
     for (let i = 0; i < norm.data.length; i += 37) {
       const c = Math.floor(i / 1024);
       expect(norm.data[i]).toBeCloseTo(((plain.data[i] as number) - mean[c]!) / std[c]!, 5);
@@ -262,7 +287,13 @@ describe('letterbox padding, layouts and channel order', () => {
     const tiny = await sharp({ create: { width: 10, height: 20, channels: 3, background: { r: 255, g: 255, b: 255 } } })
       .png()
       .toBuffer();
-    const r = await preprocessImage(tiny, { ...yolo, width: 24, height: 24, resize: 'shortest-edge-center-crop', shortestEdge: 12 });
+    const r = await preprocessImage(tiny, {
+      ...yolo,
+      width: 24,
+      height: 24,
+      resize: 'shortest-edge-center-crop',
+      shortestEdge: 12,
+    });
     // resized to 12x24, crop 24x24 => 6 columns of padding on each side
     expect(r.data[0]).toBe(0);
     expect(r.data[6]).toBeCloseTo(1, 5);
@@ -276,7 +307,13 @@ describe('toSourceBox', () => {
     const box = { x1: 100, y1: 50, x2: 400, y2: 300 };
     for (const resize of ['letterbox', 'stretch', 'cover', 'shortest-edge-center-crop'] as const) {
       for (const letterboxAlign of ['center', 'top-left'] as const) {
-        const g = computeResizeGeometry(768, 576, { width: 640, height: 480, resize, letterboxAlign, shortestEdge: 500 });
+        const g = computeResizeGeometry(768, 576, {
+          width: 640,
+          height: 480,
+          resize,
+          letterboxAlign,
+          shortestEdge: 500,
+        });
         const back = toSourceBox(fromSourceBox(box, g.transform), g.transform);
         expect(back.x1).toBeCloseTo(box.x1, 9);
         expect(back.y1).toBeCloseTo(box.y1, 9);

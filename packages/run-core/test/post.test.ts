@@ -55,7 +55,18 @@ describe('activations and vectors', () => {
     ]);
     expect(topK([3, 1], 10).map((t) => t.index)).toEqual([0, 1]);
     expect(topK([1, 2], 0)).toEqual([]);
-    expect(isRunError((() => { try { topK([1], -1); } catch (e) { return e; } })(), 'ERR_RUN_INVALID_ARGUMENT')).toBe(true);
+    expect(
+      isRunError(
+        (() => {
+          try {
+            topK([1], -1);
+          } catch (e) {
+            return e;
+          }
+        })(),
+        'ERR_RUN_INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
   });
 
   it('l2Normalize returns a new unit vector; zero stays zero; cosine similarity', () => {
@@ -87,14 +98,18 @@ describe('IoU and NMS against the Python reference', () => {
   const classes = new Int32Array(post.nms.classIds);
 
   it('agnostic NMS keeps the reference indices in order', () => {
-    expect(nms(boxes, scores, classes, { iouThreshold: post.nms.iouThreshold, agnostic: true })).toEqual(post.nms.agnostic);
+    expect(nms(boxes, scores, classes, { iouThreshold: post.nms.iouThreshold, agnostic: true })).toEqual(
+      post.nms.agnostic,
+    );
   });
 
   it('class-aware NMS equals Ultralytics’ offset trick and keeps more boxes than agnostic', () => {
     const kept = nms(boxes, scores, post.nms.classIds, { iouThreshold: post.nms.iouThreshold });
     expect(kept).toEqual(post.nms.classAware);
     expect(kept.length).toBeGreaterThan(post.nms.agnostic.length);
-    expect(nms(boxes, scores, classes, { iouThreshold: 0.45, maxDetections: 5 })).toEqual(post.nms.classAware.slice(0, 5));
+    expect(nms(boxes, scores, classes, { iouThreshold: 0.45, maxDetections: 5 })).toEqual(
+      post.nms.classAware.slice(0, 5),
+    );
   });
 
   it('overlapping boxes of different classes both survive class-aware NMS only', () => {
@@ -114,10 +129,18 @@ describe('IoU and NMS against the Python reference', () => {
       }
       return undefined;
     };
-    expect(code(() => nms(new Float32Array(3), new Float32Array(1), [0], { iouThreshold: 0.5 }))).toBe('ERR_RUN_INVALID_ARGUMENT');
-    expect(code(() => nms(new Float32Array(4), new Float32Array(1), [], { iouThreshold: 0.5 }))).toBe('ERR_RUN_INVALID_ARGUMENT');
-    expect(code(() => nms(new Float32Array(4), new Float32Array(1), [0], { iouThreshold: 2 }))).toBe('ERR_RUN_INVALID_ARGUMENT');
-    expect(code(() => filterDetections(new Float32Array(4), new Float32Array(1), [0], { confidence: -1 }))).toBe('ERR_RUN_INVALID_ARGUMENT');
+    expect(code(() => nms(new Float32Array(3), new Float32Array(1), [0], { iouThreshold: 0.5 }))).toBe(
+      'ERR_RUN_INVALID_ARGUMENT',
+    );
+    expect(code(() => nms(new Float32Array(4), new Float32Array(1), [], { iouThreshold: 0.5 }))).toBe(
+      'ERR_RUN_INVALID_ARGUMENT',
+    );
+    expect(code(() => nms(new Float32Array(4), new Float32Array(1), [0], { iouThreshold: 2 }))).toBe(
+      'ERR_RUN_INVALID_ARGUMENT',
+    );
+    expect(code(() => filterDetections(new Float32Array(4), new Float32Array(1), [0], { confidence: -1 }))).toBe(
+      'ERR_RUN_INVALID_ARGUMENT',
+    );
   });
 });
 
@@ -129,7 +152,12 @@ describe('filterDetections', () => {
   it('threshold + NMS equals NMS on the boxes above the threshold', () => {
     const kept = filterDetections(boxes, scores, classes, { confidence: 0.5, iou: 0.45 });
     expect(kept.every((i) => (scores[i] as number) >= 0.5)).toBe(true);
-    const expected = nms(boxes, scores.map((s) => (s >= 0.5 ? s : Number.NaN)), classes, { iouThreshold: 0.45 });
+    const expected = nms(
+      boxes,
+      scores.map((s) => (s >= 0.5 ? s : Number.NaN)),
+      classes,
+      { iouThreshold: 0.45 },
+    );
     expect(kept).toEqual(expected);
   });
 

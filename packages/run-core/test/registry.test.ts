@@ -56,20 +56,46 @@ describe('backend registry', () => {
   });
 
   it('throws one error naming every candidate and its failure', async () => {
-    register('coreml', backend(() => Promise.reject(new Error('CoreML needs macOS'))), 200);
+    register(
+      'coreml',
+      backend(() => Promise.reject(new Error('CoreML needs macOS'))),
+      200,
+    );
     await expect(resolveBackend(['coreml', 'cuda'])).rejects.toThrowErrorMatchingInlineSnapshot(
       `[BackendNotFoundError: no available backend found. ERR: [coreml] CoreML needs macOS, [cuda] not registered]`,
     );
   });
 
   it('validates its arguments', () => {
-    expect(() => registerBackend('', backend(async () => {}), 1)).toThrowError(/Expected a non-empty string for name/);
+    expect(() =>
+      registerBackend(
+        '',
+        backend(async () => {}),
+        1,
+      ),
+    ).toThrowError(/Expected a non-empty string for name/);
     expect(() => registerBackend('x', {} as Backend, 1)).toThrowError(/init\(\) and createSession\(\)/);
-    expect(() => registerBackend('x', backend(async () => {}), Number.NaN)).toThrowError(/finite number for priority/);
+    expect(() =>
+      registerBackend(
+        'x',
+        backend(async () => {}),
+        Number.NaN,
+      ),
+    ).toThrowError(/finite number for priority/);
   });
 
   it('refuses a second, different backend under the same name', () => {
-    register('dup', backend(async () => {}), 1);
-    expect(() => registerBackend('dup', backend(async () => {}), 1)).toThrowError(/already registered/);
+    register(
+      'dup',
+      backend(async () => {}),
+      1,
+    );
+    expect(() =>
+      registerBackend(
+        'dup',
+        backend(async () => {}),
+        1,
+      ),
+    ).toThrowError(/already registered/);
   });
 });

@@ -92,7 +92,14 @@ describe('alignmentMatrix + DTW (find_alignment)', () => {
     // wordsFromMatrix: one token per word here (" a" " b" …), so word starts are the jump times.
     const text = [' a', ' b', ' c', ' d', ' e', ' f'].map((w) => tokenizer.encode(w)[0] as number);
     expect(text).toHaveLength(rows - 1);
-    const words = wordsFromMatrix(sliced, a.frames, text, text.map(() => 0.5), tokenizer, EOT);
+    const words = wordsFromMatrix(
+      sliced,
+      a.frames,
+      text,
+      text.map(() => 0.5),
+      tokenizer,
+      EOT,
+    );
     expect(words.map((w) => w.word)).toEqual([' a', ' b', ' c', ' d', ' e', ' f']);
     expect(words.map((w) => w.start)).toEqual(a.jump_times.slice(0, rows - 1));
     expect(words.map((w) => w.end)).toEqual(a.jump_times.slice(1, rows));
@@ -123,8 +130,23 @@ describe('word grouping (split_to_word_tokens, merge_punctuations)', () => {
   });
 
   it('glues opening punctuation to the next word and closing punctuation to the previous one', () => {
-    const w = (word: string, start: number): WordTiming => ({ word, tokens: [start], start, end: start + 1, probability: 1 });
-    const alignment = [w(' "', 0), w('Hello', 1), w(',', 2), w(' world', 3), w('!"', 4), w(' (', 5), w('ok', 6), w(')', 7)];
+    const w = (word: string, start: number): WordTiming => ({
+      word,
+      tokens: [start],
+      start,
+      end: start + 1,
+      probability: 1,
+    });
+    const alignment = [
+      w(' "', 0),
+      w('Hello', 1),
+      w(',', 2),
+      w(' world', 3),
+      w('!"', 4),
+      w(' (', 5),
+      w('ok', 6),
+      w(')', 7),
+    ];
     mergePunctuations(alignment);
     expect(alignment.filter((a) => a.word !== '').map((a) => [a.word, a.start, a.tokens])).toEqual([
       [' "Hello,', 1, [0, 1, 2]],

@@ -59,7 +59,9 @@ describe('WhisperTokenizer vs HF WhisperTokenizerFast', () => {
   });
   it('rejects a tokenizer without Whisper tokens', () => {
     const bare = { ...(tokJson as Record<string, unknown>), added_tokens: [] };
-    expect(() => WhisperTokenizer.fromJson(bare)).toThrow(expect.objectContaining({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' }));
+    expect(() => WhisperTokenizer.fromJson(bare)).toThrow(
+      expect.objectContaining({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' }),
+    );
   });
 });
 
@@ -136,7 +138,18 @@ describe('float16', () => {
   it('round-trips exactly representable values and rounds to nearest even', () => {
     const v = new Float32Array([0, -0, 1, -2, 0.5, 65504, 6.103515625e-5, 5.960464477539063e-8, Infinity, 1e6]);
     const back = float16ToFloat32(float32ToFloat16(v));
-    expect(Array.from(back)).toEqual([0, -0, 1, -2, 0.5, 65504, 6.103515625e-5, 5.960464477539063e-8, Infinity, Infinity]);
+    expect(Array.from(back)).toEqual([
+      0,
+      -0,
+      1,
+      -2,
+      0.5,
+      65504,
+      6.103515625e-5,
+      5.960464477539063e-8,
+      Infinity,
+      Infinity,
+    ]);
     expect(float32ToFloat16(new Float32Array([1 + 2 ** -11]))[0]).toBe(0x3c00); // tie → even
     expect(float32ToFloat16(new Float32Array([0.1]))[0]).toBe(0x2e66);
     expect(Number.isNaN(float16ToFloat32(float32ToFloat16(new Float32Array([NaN])))[0])).toBe(true);
@@ -214,7 +227,9 @@ class ZeroEncoder implements InferenceSession {
   readonly metadata = {};
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     const b = feeds.input_features?.dims[0] as number;
-    return Promise.resolve({ last_hidden_state: createTensor('float32', new Float32Array(b * 1500 * 4), [b, 1500, 4]) });
+    return Promise.resolve({
+      last_hidden_state: createTensor('float32', new Float32Array(b * 1500 * 4), [b, 1500, 4]),
+    });
   }
   async dispose(): Promise<void> {}
   async [Symbol.asyncDispose](): Promise<void> {}
@@ -226,7 +241,10 @@ const config = parseWhisperConfig(
 );
 
 /** Plays a list of tokens, then EOT. */
-const play = (list: number[]) => (_w: number, sampled: number[]): number => list[sampled.length] ?? EOT;
+const play =
+  (list: number[]) =>
+  (_w: number, sampled: number[]): number =>
+    list[sampled.length] ?? EOT;
 
 function pipelineWith(script: (window: number, seq: number[]) => number): { p: WhisperPipeline; dec: ScriptedDecoder } {
   const dec = new ScriptedDecoder(script);
@@ -245,7 +263,14 @@ describe('decoding on a scripted decoder', () => {
     const script = play([TS, he, was, TS + 50, TS + 50, not, TS + 100]);
     const { p, dec } = pipelineWith(script);
     const hidden = await p.encode(new Float32Array(80 * 3000), 1);
-    const base = { languageToken: 50259, taskToken: 50359, withTimestamps: true, temperature: 0, beamSize: 1, random: seededRandom(1) };
+    const base = {
+      languageToken: 50259,
+      taskToken: 50359,
+      withTimestamps: true,
+      temperature: 0,
+      beamSize: 1,
+      random: seededRandom(1),
+    };
     const cached = await decodeWindow(p.runner, tokenizer, config, hidden, base);
     const callsCached = dec.calls;
     const plain = await decodeWindow(p.runner, tokenizer, config, hidden, { ...base, useCache: false });
@@ -256,7 +281,11 @@ describe('decoding on a scripted decoder', () => {
     expect(cached.avgLogprob).toBeCloseTo(cached.sumLogprob / 8, 10);
     const beam = await decodeWindow(p.runner, tokenizer, config, hidden, { ...base, beamSize: 3 });
     expect(beam.tokens).toEqual(cached.tokens);
-    const beamPlain = await decodeWindow(p.runner, tokenizer, config, hidden, { ...base, beamSize: 3, useCache: false });
+    const beamPlain = await decodeWindow(p.runner, tokenizer, config, hidden, {
+      ...base,
+      beamSize: 3,
+      useCache: false,
+    });
     expect(beamPlain.tokens).toEqual(cached.tokens);
   });
 
@@ -311,9 +340,15 @@ describe('decoding on a scripted decoder', () => {
 
   it('rejects unknown languages and bad options with typed errors', async () => {
     const { p } = pipelineWith(play([]));
-    await expect(p.transcribePcm(speechLike(1), { language: 'xx' })).rejects.toMatchObject({ code: 'ERR_RUN_LANGUAGE_UNSUPPORTED' });
-    await expect(p.transcribePcm(speechLike(1), { temperature: -1 })).rejects.toMatchObject({ code: 'ERR_RUN_INVALID_ARGUMENT' });
-    await expect(p.transcribePcm(speechLike(1), { beamSize: 0, language: 'en' })).rejects.toMatchObject({ code: 'ERR_RUN_INVALID_ARGUMENT' });
+    await expect(p.transcribePcm(speechLike(1), { language: 'xx' })).rejects.toMatchObject({
+      code: 'ERR_RUN_LANGUAGE_UNSUPPORTED',
+    });
+    await expect(p.transcribePcm(speechLike(1), { temperature: -1 })).rejects.toMatchObject({
+      code: 'ERR_RUN_INVALID_ARGUMENT',
+    });
+    await expect(p.transcribePcm(speechLike(1), { beamSize: 0, language: 'en' })).rejects.toMatchObject({
+      code: 'ERR_RUN_INVALID_ARGUMENT',
+    });
   });
 
   it('detects the language from the language-token logits', async () => {

@@ -97,7 +97,10 @@ describe('RealFft', () => {
     const a = new Float64Array(201);
     const b = new Float64Array(201);
     for (const off of [0, 160, 599]) {
-      fft.powerSpectrum(Float64Array.from(window, (w, i) => w * (signal[off + i] as number)), a);
+      fft.powerSpectrum(
+        Float64Array.from(window, (w, i) => w * (signal[off + i] as number)),
+        a,
+      );
       fft.powerSpectrumWindowed(signal, off, window, b);
       expect(Array.from(b)).toEqual(Array.from(a));
     }

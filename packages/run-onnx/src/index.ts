@@ -1,7 +1,12 @@
 /**
  * @llama-pajamas/run-onnx — llama-pajamas backends on onnxruntime-node.
  */
-export type { OnnxSessionOptions, OnnxExecutionProvider, GraphOptimizationLevel, OnnxSessionFactory } from './session.js';
+export type {
+  OnnxSessionOptions,
+  OnnxExecutionProvider,
+  GraphOptimizationLevel,
+  OnnxSessionFactory,
+} from './session.js';
 export { OnnxSession } from './session-impl.js';
 export { onnxBackend } from './backend.js';
 export { readOnnxMetadata, type OnnxModelInfo } from './onnx-metadata.js';

@@ -24,7 +24,17 @@ import type {
   OnnxSessionOptions,
 } from './session.js';
 
-const TENSOR_TYPES = new Set<string>(['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64', 'bool']);
+const TENSOR_TYPES = new Set<string>([
+  'float32',
+  'float16',
+  'float64',
+  'int8',
+  'uint8',
+  'int16',
+  'int32',
+  'int64',
+  'bool',
+]);
 
 function toTensorInfo(meta: ort.InferenceSession.ValueMetadata): TensorInfo {
   if (!meta.isTensor) return { name: meta.name, type: 'unknown', dims: [] };
@@ -32,7 +42,10 @@ function toTensorInfo(meta: ort.InferenceSession.ValueMetadata): TensorInfo {
   return { name: meta.name, type, dims: meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : String(d))) };
 }
 
-function providerConfig(ep: OnnxExecutionProvider, options: OnnxSessionOptions): ort.InferenceSession.ExecutionProviderConfig {
+function providerConfig(
+  ep: OnnxExecutionProvider,
+  options: OnnxSessionOptions,
+): ort.InferenceSession.ExecutionProviderConfig {
   if (ep === 'coreml') return { name: 'coreml', coreMlFlags: options.coreMlFlags ?? 0x010 };
   return ep;
 }
@@ -157,16 +170,14 @@ class OnnxSessionImpl implements OnnxSessionInstance {
 
 function checkDims(model: string, info: TensorInfo, t: Tensor): void {
   if (info.type !== 'unknown' && info.type !== t.type) {
-    throw new TensorShapeError(
-      `Input '${info.name}' of '${model}' is ${info.type} but a ${t.type} tensor was given.`,
-      { details: { input: info.name, expected: info.type, actual: t.type } },
-    );
+    throw new TensorShapeError(`Input '${info.name}' of '${model}' is ${info.type} but a ${t.type} tensor was given.`, {
+      details: { input: info.name, expected: info.type, actual: t.type },
+    });
   }
   const rankKnown = info.dims.length > 0 || t.dims.length === 0;
   const mismatch =
     rankKnown &&
-    (info.dims.length !== t.dims.length ||
-      info.dims.some((d, i) => typeof d === 'number' && d !== t.dims[i]));
+    (info.dims.length !== t.dims.length || info.dims.some((d, i) => typeof d === 'number' && d !== t.dims[i]));
   if (mismatch) {
     throw new TensorShapeError(
       `Input '${info.name}' of '${model}' expects dims [${info.dims.join(', ')}] but got [${t.dims.join(', ')}].`,

@@ -42,4 +42,3 @@ export interface OnnxSessionFactory {
    */
   create(model: ModelSource, options?: OnnxSessionOptions): Promise<OnnxSession>;
 }
-

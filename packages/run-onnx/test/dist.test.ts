@@ -20,7 +20,10 @@ describe('built dist/', () => {
       await vad.dispose();
       console.log(JSON.stringify(result.detections.map((d) => d.label).sort()));
     `;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: pkgDir, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: pkgDir,
+      encoding: 'utf8',
+    });
     expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual(expect.arrayContaining(['bicycle', 'dog']));
   });
 });

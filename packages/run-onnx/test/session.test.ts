@@ -20,18 +20,24 @@ describe('OnnxSession', () => {
 
   it('runs a real model', async () => {
     await using session = await OnnxSession.create(models.mobilenet);
-    const out = await session.run({ input: createTensor('float32', new Float32Array(2 * 3 * 224 * 224), [2, 3, 224, 224]) });
+    const out = await session.run({
+      input: createTensor('float32', new Float32Array(2 * 3 * 224 * 224), [2, 3, 224, 224]),
+    });
     expect(out.output!.dims).toEqual([2, 1000]);
     expect(out.output!.type).toBe('float32');
   });
 
   it('rejects wrong shapes, types and missing inputs with ERR_RUN_TENSOR_SHAPE', async () => {
     await using session = await OnnxSession.create(models.yoloxNano);
-    await expect(session.run({ images: createTensor('float32', new Float32Array(3 * 8 * 8), [1, 3, 8, 8]) })).rejects.toMatchObject({
+    await expect(
+      session.run({ images: createTensor('float32', new Float32Array(3 * 8 * 8), [1, 3, 8, 8]) }),
+    ).rejects.toMatchObject({
       code: 'ERR_RUN_TENSOR_SHAPE',
       message: "Input 'images' of 'yolox_nano.onnx' expects dims [1, 3, 416, 416] but got [1, 3, 8, 8].",
     });
-    await expect(session.run({ images: createTensor('int32', new Int32Array(3 * 416 * 416), [1, 3, 416, 416]) })).rejects.toMatchObject({ code: 'ERR_RUN_TENSOR_SHAPE' });
+    await expect(
+      session.run({ images: createTensor('int32', new Int32Array(3 * 416 * 416), [1, 3, 416, 416]) }),
+    ).rejects.toMatchObject({ code: 'ERR_RUN_TENSOR_SHAPE' });
     await expect(session.run({})).rejects.toMatchObject({ code: 'ERR_RUN_TENSOR_SHAPE' });
   });
 
@@ -42,7 +48,9 @@ describe('OnnxSession', () => {
   });
 
   it('gives typed errors for missing and non-ONNX files', async () => {
-    await expect(OnnxSession.create('/nonexistent/model.onnx')).rejects.toMatchObject({ code: 'ERR_RUN_MODEL_NOT_FOUND' });
+    await expect(OnnxSession.create('/nonexistent/model.onnx')).rejects.toMatchObject({
+      code: 'ERR_RUN_MODEL_NOT_FOUND',
+    });
     const err = await OnnxSession.create(new TextEncoder().encode('not a model')).catch((e: unknown) => e);
     expect(isRunError(err, 'ERR_RUN_MODEL_UNRECOGNIZED')).toBe(true);
   });

@@ -27,7 +27,9 @@ describe('bad images give typed errors', () => {
 
   test('truncated and corrupt JPEGs', async () => {
     const jpeg = await readFile(images.dog);
-    await expect(yolo.detect(jpeg.subarray(0, jpeg.length / 3))).rejects.toMatchObject({ code: 'ERR_RUN_IMAGE_DECODE' });
+    await expect(yolo.detect(jpeg.subarray(0, jpeg.length / 3))).rejects.toMatchObject({
+      code: 'ERR_RUN_IMAGE_DECODE',
+    });
     const corrupt = Buffer.from(jpeg);
     corrupt.fill(0x00, 0, 400); // SOI and the headers overwritten
     await expect(yolo.detect(corrupt)).rejects.toMatchObject({ code: 'ERR_RUN_IMAGE_DECODE' });
@@ -48,8 +50,12 @@ describe('bad images give typed errors', () => {
   });
 
   test('bad options are ERR_RUN_INVALID_ARGUMENT', async () => {
-    await expect(yolo.detect(images.dog, { confidence: 2 })).rejects.toMatchObject({ code: 'ERR_RUN_INVALID_ARGUMENT' });
-    await expect(yolo.detect(images.dog, { classes: [-1] })).rejects.toMatchObject({ code: 'ERR_RUN_INVALID_ARGUMENT' });
+    await expect(yolo.detect(images.dog, { confidence: 2 })).rejects.toMatchObject({
+      code: 'ERR_RUN_INVALID_ARGUMENT',
+    });
+    await expect(yolo.detect(images.dog, { classes: [-1] })).rejects.toMatchObject({
+      code: 'ERR_RUN_INVALID_ARGUMENT',
+    });
     await expect(yolo.batchDetect('dog.jpg' as never)).rejects.toMatchObject({ code: 'ERR_RUN_INVALID_ARGUMENT' });
   });
 });
@@ -81,16 +87,18 @@ describe('models that cannot be recognised', () => {
   });
 
   test('a manifest with a bad field is ERR_RUN_MODEL_UNRECOGNIZED naming it', async () => {
-    const err = await loadVisionModel(models.mobilenet, { manifest: { task: 'classify', activation: 'relu' } as never }).catch(
-      (e: unknown) => e,
-    );
+    const err = await loadVisionModel(models.mobilenet, {
+      manifest: { task: 'classify', activation: 'relu' } as never,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' });
     expect((err as Error).message).toMatch(/"activation"/);
   });
 
   test('a manifest naming a missing output is ERR_RUN_MODEL_OUTPUT_MISMATCH', async () => {
     await expect(
-      loadVisionModel(models.mobilenet, { manifest: { task: 'classify', output: 'logits', input: { width: 224, height: 224 } } }),
+      loadVisionModel(models.mobilenet, {
+        manifest: { task: 'classify', output: 'logits', input: { width: 224, height: 224 } },
+      }),
     ).rejects.toMatchObject({ code: 'ERR_RUN_MODEL_OUTPUT_MISMATCH' });
   });
 });

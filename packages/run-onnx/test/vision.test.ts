@@ -175,7 +175,11 @@ describe('MobileNetV2 int8 through a llama-pajamas.json manifest', () => {
     await symlink(models.imagenet1k, join(dir, 'imagenet1k.txt'));
     await writeFile(
       join(dir, 'llama-pajamas.json'),
-      JSON.stringify({ task: 'classify', labels: 'imagenet1k.txt', input: { resize: 'cover', width: 224, height: 224 } }),
+      JSON.stringify({
+        task: 'classify',
+        labels: 'imagenet1k.txt',
+        input: { resize: 'cover', width: 224, height: 224 },
+      }),
     );
     clf = await loadVisionModel(dir, threads);
   });
@@ -209,8 +213,14 @@ describe('MobileNetV2 int8 through a llama-pajamas.json manifest', () => {
       labels,
       dynamicBatch: true,
       preprocess: {
-        width: 224, height: 224, resize: 'cover', channelOrder: 'rgb', layout: 'chw', scale: 1 / 255,
-        mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
+        width: 224,
+        height: 224,
+        resize: 'cover',
+        channelOrder: 'rgb',
+        layout: 'chw',
+        scale: 1 / 255,
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
       },
     });
     const inputs = [images.graceHopper, images.dog, images.eagle];
@@ -239,7 +249,9 @@ describe('MobileNetV2 embeddings (options.manifest)', () => {
     const [dog, flop, giraffe] = await m.batchEmbed([dogBytes, mirrored, images.giraffe]);
     expect(dog!.normalized).toBe(true);
     expect(dog!.embedding).toHaveLength(1280);
-    expect(cosineSimilarity(dog!.embedding, flop!.embedding)).toBeGreaterThan(cosineSimilarity(dog!.embedding, giraffe!.embedding));
+    expect(cosineSimilarity(dog!.embedding, flop!.embedding)).toBeGreaterThan(
+      cosineSimilarity(dog!.embedding, giraffe!.embedding),
+    );
     expect(cosineSimilarity(dog!.embedding, golden.mobilenet['dog.jpg']!.embedding)).toBeGreaterThan(0.97);
     await expect(m.embed({ text: 'a dog' })).rejects.toMatchObject({ code: 'ERR_RUN_UNSUPPORTED_OPERATION' });
     await m.unload();
@@ -249,10 +261,25 @@ describe('MobileNetV2 embeddings (options.manifest)', () => {
 describe('Hugging Face classifier folders (generated fixtures)', () => {
   test.each([
     ['vit-tiny (ViTImageProcessor: resize to 32x32)', visionFixtures.vitTiny, 'vitTiny'],
-    ['resnet-tiny (ConvNextImageProcessor: shortest_edge / crop_pct, centre crop)', visionFixtures.resnetTiny, 'resnetTiny'],
+    [
+      'resnet-tiny (ConvNextImageProcessor: shortest_edge / crop_pct, centre crop)',
+      visionFixtures.resnetTiny,
+      'resnetTiny',
+    ],
   ] as const)('%s matches transformers + onnxruntime-python', async (_name, dir, key) => {
     const m = await loadVisionModel(dir, threads);
-    expect(m.labels).toEqual(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+    expect(m.labels).toEqual([
+      'airplane',
+      'automobile',
+      'bird',
+      'cat',
+      'deer',
+      'dog',
+      'frog',
+      'horse',
+      'ship',
+      'truck',
+    ]);
     for (const img of ['dog.jpg', 'giraffe.jpg'] as const) {
       const r = await m.classify(img === 'dog.jpg' ? images.dog : images.giraffe, { topK: 10 });
       const ref = golden[key][img]!.probs;
@@ -343,7 +370,15 @@ describe('Ultralytics fp32 fixtures (static, dynamic batch, nms=True)', () => {
       outputName: 'output0',
       labels: [],
       dynamicBatch: true,
-      preprocess: { width: 64, height: 64, resize: 'letterbox', padValue: 114, channelOrder: 'rgb', layout: 'chw', scale: 1 / 255 },
+      preprocess: {
+        width: 64,
+        height: 64,
+        resize: 'letterbox',
+        padValue: 114,
+        channelOrder: 'rgb',
+        layout: 'chw',
+        scale: 1 / 255,
+      },
     });
     const opts = { confidence: 0.00005, maxDetections: 5 };
     const batched = await det.detect([images.dog, images.person, images.giraffe], opts);

@@ -86,7 +86,9 @@ async function werOverClips(
   }
   const wer = edits / words;
   // Figures for the report (tiny.en on clean LibriVox is typically 5-15 % WER).
-  process.stdout.write(`[whisper tiny.en int8, ${label}] overall WER ${wer.toFixed(3)} (${edits}/${words})\n${lines.join('\n')}\n`);
+  process.stdout.write(
+    `[whisper tiny.en int8, ${label}] overall WER ${wer.toFixed(3)} (${edits}/${words})\n${lines.join('\n')}\n`,
+  );
   return { wer, results };
 }
 
@@ -134,7 +136,10 @@ function matchWords<A extends RefWord, B extends RefWord>(a: readonly A[], b: re
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
       const row = L[i] as number[];
-      row[j] = key(a[i] as A) === key(b[j] as B) ? (L[i + 1] as number[])[j + 1]! + 1 : Math.max((L[i + 1] as number[])[j]!, row[j + 1]!);
+      row[j] =
+        key(a[i] as A) === key(b[j] as B)
+          ? (L[i + 1] as number[])[j + 1]! + 1
+          : Math.max((L[i + 1] as number[])[j]!, row[j + 1]!);
     }
   }
   const out: [A, B][] = [];
@@ -174,7 +179,12 @@ describe('real Whisper tiny.en (int8) on LibriVox speech', () => {
     expect(stt.canTranslate).toBe(false);
     expect(stt.pipeline.config.isMultilingual).toBe(false);
     expect(stt.pipeline.config.vocabSize).toBe(51864);
-    expect(stt.pipeline.tokenizer.special).toMatchObject({ eot: 50256, sot: 50257, noTimestamps: 50362, timestampBegin: 50363 });
+    expect(stt.pipeline.tokenizer.special).toMatchObject({
+      eot: 50256,
+      sot: 50257,
+      noTimestamps: 50362,
+      timestampBegin: 50363,
+    });
   });
 
   it('transcribes the five clips with overall WER < 0.25 (no VAD), with sane segments', async () => {
@@ -188,7 +198,10 @@ describe('real Whisper tiny.en (int8) on LibriVox speech', () => {
     for (const c of clips) {
       const want = referenceSegments((reference[c.file] as { text: string }).text);
       const r = await stt.transcribe(join(speech.dir, c.file), { vad: false, temperature: 0 });
-      expect(r.segments.map((s) => s.text), c.file).toEqual(want.map((s) => s.text));
+      expect(
+        r.segments.map((s) => s.text),
+        c.file,
+      ).toEqual(want.map((s) => s.text));
       r.segments.forEach((s, i) => {
         expect(Math.abs(s.start - (want[i] as { start: number }).start), c.file).toBeLessThanOrEqual(0.05);
         expect(Math.abs(s.end - (want[i] as { end: number }).end), c.file).toBeLessThanOrEqual(0.05);
@@ -207,7 +220,9 @@ describe('real Whisper tiny.en (int8) on LibriVox speech', () => {
         const firstSpeech = regions[0]?.start ?? 0;
         const lastSpeech = regions[regions.length - 1]?.end ?? r.duration;
         expect(Math.abs((r.segments[0] as { start: number }).start - firstSpeech), file).toBeLessThan(1);
-        expect(Math.abs((r.segments[r.segments.length - 1] as { end: number }).end - lastSpeech), file).toBeLessThan(1.5);
+        expect(Math.abs((r.segments[r.segments.length - 1] as { end: number }).end - lastSpeech), file).toBeLessThan(
+          1.5,
+        );
       }
     } finally {
       await vad.dispose();
@@ -260,10 +275,18 @@ describe('real Whisper tiny.en (int8) on LibriVox speech', () => {
       errors.push(...clipErr);
       // The interpolation fallback on the same segments, for comparison.
       const interp = r.segments.flatMap((s) =>
-        stt.pipeline.interpolateWords(s.tokens, s.tokens.map(() => 0), s.start, s.end),
+        stt.pipeline.interpolateWords(
+          s.tokens,
+          s.tokens.map(() => 0),
+          s.start,
+          s.end,
+        ),
       );
-      for (const [a, b] of matchWords(interp, want)) interpolated.push(Math.abs(a.start - b.start), Math.abs(a.end - b.end));
-      lines.push(`  ${c.file}  ${pairs.length}/${want.length} words matched, median |Δ| ${median(clipErr).toFixed(3)} s, max ${Math.max(...clipErr).toFixed(2)} s`);
+      for (const [a, b] of matchWords(interp, want))
+        interpolated.push(Math.abs(a.start - b.start), Math.abs(a.end - b.end));
+      lines.push(
+        `  ${c.file}  ${pairs.length}/${want.length} words matched, median |Δ| ${median(clipErr).toFixed(3)} s, max ${Math.max(...clipErr).toFixed(2)} s`,
+      );
     }
     const med = median(errors);
     process.stdout.write(

@@ -72,7 +72,8 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
       for (let i = 0; i < 10; i++) {
         const off = (logits.length - 1) * logits.vocab;
         let best = 0;
-        for (let k = 1; k < logits.vocab; k++) if ((logits.data[off + k] as number) > (logits.data[off + best] as number)) best = k;
+        for (let k = 1; k < logits.vocab; k++)
+          if ((logits.data[off + k] as number) > (logits.data[off + best] as number)) best = k;
         out.push(best);
         seq.push(best);
         logits = await p.runner.step(state, useCache ? [[best]] : [seq], hidden, { useCache });
@@ -85,7 +86,15 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
     const p = stt.pipeline;
     const hidden = await p.encode(logMelSpectrogram(sine).data, 1);
     for (const beamSize of [1, 3]) {
-      const base = { languageToken: 50259, taskToken: 50359, withTimestamps: true, temperature: 0, beamSize, maxNewTokens: 8, random: seededRandom(0) };
+      const base = {
+        languageToken: 50259,
+        taskToken: 50359,
+        withTimestamps: true,
+        temperature: 0,
+        beamSize,
+        maxNewTokens: 8,
+        random: seededRandom(0),
+      };
       const cached = await decodeWindow(p.runner, p.tokenizer, p.config, hidden, base);
       const plain = await decodeWindow(p.runner, p.tokenizer, p.config, hidden, { ...base, useCache: false });
       expect(cached.tokens.length).toBeGreaterThan(0);
@@ -96,42 +105,57 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
   it.each([
     ['merged', MODEL, ['decoder_model_merged.onnx']],
     ['split', SPLIT, ['decoder_model.onnx', 'decoder_with_past_model.onnx']],
-  ] as const)('fetches only logits and decoder presents on cached steps (%s export), same tokens', async (_, dir, files) => {
-    // Real sessions, observed: the encoder K/V presents are not copied out of onnxruntime after the first step.
-    const p = stt.pipeline;
-    const hidden = await p.encode(logMelSpectrogram(sine).data, 1);
-    const calls: { outputNames: readonly string[] | undefined; outputs: string[] }[] = [];
-    const open = async (f: string) => {
-      const s = await OnnxSession.create(join(dir, 'onnx', f));
-      const run = s.run.bind(s);
-      s.run = async (feeds, options?: RunOptions) => {
-        const out = await run(feeds, options);
-        calls.push({ outputNames: options?.outputNames, outputs: Object.keys(out) });
-        return out;
+  ] as const)(
+    'fetches only logits and decoder presents on cached steps (%s export), same tokens',
+    async (_, dir, files) => {
+      // Real sessions, observed: the encoder K/V presents are not copied out of onnxruntime after the first step.
+      const p = stt.pipeline;
+      const hidden = await p.encode(logMelSpectrogram(sine).data, 1);
+      const calls: { outputNames: readonly string[] | undefined; outputs: string[] }[] = [];
+      const open = async (f: string) => {
+        const s = await OnnxSession.create(join(dir, 'onnx', f));
+        const run = s.run.bind(s);
+        s.run = async (feeds, options?: RunOptions) => {
+          const out = await run(feeds, options);
+          calls.push({ outputNames: options?.outputNames, outputs: Object.keys(out) });
+          return out;
+        };
+        return s;
       };
-      return s;
-    };
-    const encoder = await OnnxSession.create(join(dir, 'onnx', 'encoder_model.onnx'));
-    const [decoder, decoderWithPast] = await Promise.all(files.map(open));
-    const runner = new WhisperRunner({ encoder, decoder: decoder as InferenceSession, ...(decoderWithPast ? { decoderWithPast } : {}) });
-    const base = { languageToken: 50259, taskToken: 50359, withTimestamps: true, temperature: 0, beamSize: 1, maxNewTokens: 6, random: seededRandom(0) };
-    const cached = await decodeWindow(runner, p.tokenizer, p.config, hidden, base);
-    const reference = await decodeWindow(p.runner, p.tokenizer, p.config, hidden, { ...base, useCache: false });
-    expect(cached.tokens).toEqual(reference.tokens);
-    cached.tokenLogprobs.forEach((lp, i) => expect(lp).toBeCloseTo(reference.tokenLogprobs[i] as number, 4));
-    expect(calls).toHaveLength(6);
-    // The first step needs the encoder K/V; cross-attentions (merged export) are never fetched while decoding.
-    expect(calls[0]?.outputs.some((n) => n.includes('.encoder.'))).toBe(true);
-    for (const c of calls) expect(c.outputs.filter((n) => n.startsWith('cross_attentions.'))).toEqual([]);
-    for (const c of calls.slice(1)) {
-      expect(c.outputNames).toContain('logits');
-      expect(c.outputs.filter((n) => n.includes('.encoder.'))).toEqual([]);
-      expect(c.outputs.filter((n) => n.includes('.decoder.'))).toHaveLength(2 * p.config.decoderLayers);
-    }
-    await encoder.dispose();
-    await decoder?.dispose();
-    await decoderWithPast?.dispose();
-  });
+      const encoder = await OnnxSession.create(join(dir, 'onnx', 'encoder_model.onnx'));
+      const [decoder, decoderWithPast] = await Promise.all(files.map(open));
+      const runner = new WhisperRunner({
+        encoder,
+        decoder: decoder as InferenceSession,
+        ...(decoderWithPast ? { decoderWithPast } : {}),
+      });
+      const base = {
+        languageToken: 50259,
+        taskToken: 50359,
+        withTimestamps: true,
+        temperature: 0,
+        beamSize: 1,
+        maxNewTokens: 6,
+        random: seededRandom(0),
+      };
+      const cached = await decodeWindow(runner, p.tokenizer, p.config, hidden, base);
+      const reference = await decodeWindow(p.runner, p.tokenizer, p.config, hidden, { ...base, useCache: false });
+      expect(cached.tokens).toEqual(reference.tokens);
+      cached.tokenLogprobs.forEach((lp, i) => expect(lp).toBeCloseTo(reference.tokenLogprobs[i] as number, 4));
+      expect(calls).toHaveLength(6);
+      // The first step needs the encoder K/V; cross-attentions (merged export) are never fetched while decoding.
+      expect(calls[0]?.outputs.some((n) => n.includes('.encoder.'))).toBe(true);
+      for (const c of calls) expect(c.outputs.filter((n) => n.startsWith('cross_attentions.'))).toEqual([]);
+      for (const c of calls.slice(1)) {
+        expect(c.outputNames).toContain('logits');
+        expect(c.outputs.filter((n) => n.includes('.encoder.'))).toEqual([]);
+        expect(c.outputs.filter((n) => n.includes('.decoder.'))).toHaveLength(2 * p.config.decoderLayers);
+      }
+      await encoder.dispose();
+      await decoder?.dispose();
+      await decoderWithPast?.dispose();
+    },
+  );
 
   it('reads the cross-attention outputs: same weights as PyTorch (GOLDEN.json), only when asked for', async () => {
     const p = stt.pipeline;
@@ -162,7 +186,8 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
 
   it('word timestamps: cross-attention DTW with cross-attention outputs, interpolation without (split export)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'whisper-split-'));
-    for (const f of ['onnx', 'config.json', 'generation_config.json', 'preprocessor_config.json']) symlinkSync(join(SPLIT, f), join(dir, f));
+    for (const f of ['onnx', 'config.json', 'generation_config.json', 'preprocessor_config.json'])
+      symlinkSync(join(SPLIT, f), join(dir, f));
     symlinkSync(join(MODEL, 'tokenizer.json'), join(dir, 'tokenizer.json'));
     const split = await loadSpeechToText(dir, { vad: false });
     expect(split.pipeline.runner.crossAttentionLayers).toEqual([]);
@@ -186,14 +211,20 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
           previous = w.end;
         }
       }
-      expect((r.words ?? []).map((w) => w.word).join('')).toBe(r.segments.flatMap((s) => s.words ?? []).map((w) => w.word).join(''));
+      expect((r.words ?? []).map((w) => w.word).join('')).toBe(
+        r.segments
+          .flatMap((s) => s.words ?? [])
+          .map((w) => w.word)
+          .join(''),
+      );
     }
     await split.unload();
   });
 
   it('runs the split decoder export (decoder_model + decoder_with_past) to the same tokens', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'whisper-split-'));
-    for (const f of ['onnx', 'config.json', 'generation_config.json', 'preprocessor_config.json']) symlinkSync(join(SPLIT, f), join(dir, f));
+    for (const f of ['onnx', 'config.json', 'generation_config.json', 'preprocessor_config.json'])
+      symlinkSync(join(SPLIT, f), join(dir, f));
     symlinkSync(join(MODEL, 'tokenizer.json'), join(dir, 'tokenizer.json'));
     const split = await loadSpeechToText(dir, { vad: false });
     const a = await stt.transcribe({ samples: sine, sampleRate: 16000 }, { ...FAST, language: 'en' });
@@ -209,7 +240,19 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
     expect(r.duration).toBeCloseTo(2.99, 1);
     for (const s of r.segments) {
       expect(Object.keys(s).sort()).toEqual(
-        ['avgLogprob', 'compressionRatio', 'end', 'id', 'noSpeechProb', 'seek', 'start', 'temperature', 'text', 'tokens', 'words'].sort(),
+        [
+          'avgLogprob',
+          'compressionRatio',
+          'end',
+          'id',
+          'noSpeechProb',
+          'seek',
+          'start',
+          'temperature',
+          'text',
+          'tokens',
+          'words',
+        ].sort(),
       );
       expect(s.end).toBeGreaterThanOrEqual(s.start);
       expect(s.noSpeechProb).toBeGreaterThanOrEqual(0);
@@ -231,12 +274,22 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
   });
 
   it('refuses bad input with typed errors, never a crash', async () => {
-    await expect(stt.transcribe(new Uint8Array(0))).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_RUN_AUDIO_/) });
+    await expect(stt.transcribe(new Uint8Array(0))).rejects.toMatchObject({
+      code: expect.stringMatching(/^ERR_RUN_AUDIO_/),
+    });
     const wav = readFileSync(SPEECH);
-    await expect(stt.transcribe(wav.subarray(0, 30))).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_RUN_AUDIO_/) });
-    await expect(stt.transcribe(new Uint8Array(2000).fill(7))).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_RUN_AUDIO_/) });
-    await expect(stt.transcribe(SPEECH, { language: 'klingon' })).rejects.toMatchObject({ code: 'ERR_RUN_LANGUAGE_UNSUPPORTED' });
-    await expect(stt.transcribe({ samples: new Float32Array(16000 * 20), sampleRate: 16000 }, { maxDurationSeconds: 10 })).rejects.toMatchObject({
+    await expect(stt.transcribe(wav.subarray(0, 30))).rejects.toMatchObject({
+      code: expect.stringMatching(/^ERR_RUN_AUDIO_/),
+    });
+    await expect(stt.transcribe(new Uint8Array(2000).fill(7))).rejects.toMatchObject({
+      code: expect.stringMatching(/^ERR_RUN_AUDIO_/),
+    });
+    await expect(stt.transcribe(SPEECH, { language: 'klingon' })).rejects.toMatchObject({
+      code: 'ERR_RUN_LANGUAGE_UNSUPPORTED',
+    });
+    await expect(
+      stt.transcribe({ samples: new Float32Array(16000 * 20), sampleRate: 16000 }, { maxDurationSeconds: 10 }),
+    ).rejects.toMatchObject({
       code: 'ERR_RUN_AUDIO_TOO_LONG',
     });
     const empty = await stt.transcribe({ samples: new Float32Array(0), sampleRate: 16000 }, FAST);
@@ -247,7 +300,9 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
   it('rejects model folders that are not Whisper exports', async () => {
     await expect(loadSpeechToText('/nonexistent/whisper')).rejects.toMatchObject({ code: 'ERR_RUN_MODEL_NOT_FOUND' });
     await expect(loadSpeechToText(SPLIT)).rejects.toMatchObject({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' }); // no tokenizer.json
-    await expect(loadSpeechToText(MODEL, { dtype: 'int8' })).rejects.toMatchObject({ code: 'ERR_RUN_MODEL_UNRECOGNIZED' });
+    await expect(loadSpeechToText(MODEL, { dtype: 'int8' })).rejects.toMatchObject({
+      code: 'ERR_RUN_MODEL_UNRECOGNIZED',
+    });
     const dir = mkdtempSync(join(tmpdir(), 'whisper-bad-'));
     writeFileSync(join(dir, 'encoder_model.onnx'), 'not onnx');
     writeFileSync(join(dir, 'decoder_model_merged.onnx'), 'not onnx');
@@ -256,11 +311,16 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
   });
 
   it('batchTranscribe batches the encoder and matches one-by-one transcription', async () => {
-    const inputs = [{ samples: sine, sampleRate: 16000 }, { samples: sine.slice(0, 8000), sampleRate: 16000 }];
+    const inputs = [
+      { samples: sine, sampleRate: 16000 },
+      { samples: sine.slice(0, 8000), sampleRate: 16000 },
+    ];
     const batch = await stt.batchTranscribe(inputs, { ...FAST, language: 'en' });
     const single = [];
     for (const i of inputs) single.push(await stt.transcribe(i, { ...FAST, language: 'en' }));
-    expect(batch.map((r) => r.segments.map((s) => s.tokens))).toEqual(single.map((r) => r.segments.map((s) => s.tokens)));
+    expect(batch.map((r) => r.segments.map((s) => s.tokens))).toEqual(
+      single.map((r) => r.segments.map((s) => s.tokens)),
+    );
   });
 });
 
@@ -294,7 +354,8 @@ describe('VAD and streaming', () => {
       for (let i = 0; i < audio.length; i += 4000) yield await Promise.resolve(audio.subarray(i, i + 4000));
     }
     const events: TranscriptionEvent[] = [];
-    for await (const e of withVad.transcribeStreaming(chunks(), { ...FAST, language: 'en', sampleRate: 16000 })) events.push(e);
+    for await (const e of withVad.transcribeStreaming(chunks(), { ...FAST, language: 'en', sampleRate: 16000 }))
+      events.push(e);
     const last = events[events.length - 1];
     expect(last?.type).toBe('final');
     expect(events.filter((e) => e.type === 'final')).toHaveLength(1);
@@ -338,7 +399,8 @@ describe('fp16 export (onnx/*_fp16.onnx: float16 weights, inputs and outputs)', 
       for (let i = 0; i < 10; i++) {
         const off = (logits.length - 1) * logits.vocab;
         let best = 0;
-        for (let k = 1; k < logits.vocab; k++) if ((logits.data[off + k] as number) > (logits.data[off + best] as number)) best = k;
+        for (let k = 1; k < logits.vocab; k++)
+          if ((logits.data[off + k] as number) > (logits.data[off + best] as number)) best = k;
         out.push(best);
         seq.push(best);
         logits = await p.runner.step(state, useCache ? [[best]] : [seq], hidden, { useCache });
@@ -359,7 +421,9 @@ describe('fp16 export (onnx/*_fp16.onnx: float16 weights, inputs and outputs)', 
       worst = Math.max(worst, Math.abs((la.data[i] as number) - (lb.data[i] as number)));
       scale = Math.max(scale, Math.abs(la.data[i] as number));
     }
-    process.stdout.write(`[whisper-tiny fp16 vs fp32] logits max |Δ| ${worst.toFixed(4)} (max |logit| ${scale.toFixed(2)})\n`);
+    process.stdout.write(
+      `[whisper-tiny fp16 vs fp32] logits max |Δ| ${worst.toFixed(4)} (max |logit| ${scale.toFixed(2)})\n`,
+    );
     expect(worst / scale).toBeLessThan(0.01);
     const opts = { ...FAST, language: 'en', wordTimestamps: true } as const;
     const r16 = await fp16.transcribe({ samples: sine, sampleRate: 16000 }, opts);

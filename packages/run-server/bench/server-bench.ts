@@ -112,7 +112,11 @@ function post(url: string): Promise<void> {
   });
 }
 
-const cannon = (url: string, connections: number, opts: { duration?: number; amount?: number }): Promise<autocannon.Result> =>
+const cannon = (
+  url: string,
+  connections: number,
+  opts: { duration?: number; amount?: number },
+): Promise<autocannon.Result> =>
   autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, ...opts });
 
 interface Row {
@@ -128,7 +132,11 @@ interface Row {
 }
 
 const rows: Row[] = [];
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 for (const config of configs) {
   const child = await startChild(config);
   const url = `${child.url}${route(config)}`;
@@ -164,7 +172,9 @@ for (const config of configs) {
   await stopChild(child);
 }
 
-console.log('\n| config | in-process p50 (min) ms | HTTP p50 (min) ms | HTTP ÷ in-process | 1 client req/s | 8 clients req/s | 8 ÷ 1 | 8-client p50 ms | errors |');
+console.log(
+  '\n| config | in-process p50 (min) ms | HTTP p50 (min) ms | HTTP ÷ in-process | 1 client req/s | 8 clients req/s | 8 ÷ 1 | 8-client p50 ms | errors |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   console.log(
@@ -190,7 +200,7 @@ if (requests > 0) {
   const before = await rss();
   const checkpoints: string[] = [];
   const t = performance.now();
-  for (let done = 0; done < requests; ) {
+  for (let done = 0; done < requests;) {
     const n = Math.min(Math.max(8, Math.round(requests / 5)), requests - done);
     const r = await cannon(url, 8, { amount: n });
     failed += r.non2xx + r.errors;

@@ -39,7 +39,13 @@ if (config.model === 'yolox') {
   });
 } else {
   // ImageNet preprocessing as shared/models/MANIFEST.json says (the ONNX file carries no metadata).
-  const input = { width: 224, height: 224, scale: 1 / 255, mean: [0.485, 0.456, 0.406] as const, std: [0.229, 0.224, 0.225] as const };
+  const input = {
+    width: 224,
+    height: 224,
+    scale: 1 / 255,
+    mean: [0.485, 0.456, 0.406] as const,
+    std: [0.229, 0.224, 0.225] as const,
+  };
   backend = await loadVisionModel(shared('models/classification/mobilenetv2-12-int8.onnx'), {
     manifest: { task: 'classify', labels: shared('models/classification/imagenet1k.txt'), input },
     intraOpThreads: config.threads,
@@ -52,7 +58,8 @@ const app = await createMultimodalApp({
 });
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 // The in-process call: the same decoded bytes the HTTP route gets after base64, the same call the route makes.
-const call = (): Promise<unknown> => (config.model === 'yolox' ? backend.batchDetect([image]) : backend.batchClassify([image]));
+const call = (): Promise<unknown> =>
+  config.model === 'yolox' ? backend.batchDetect([image]) : backend.batchClassify([image]);
 for (let i = 0; i < 3; i++) await call();
 
 process.on('message', (m: ChildRequest) => {

@@ -44,9 +44,11 @@ export function requestSignal(_request: FastifyRequest, reply: FastifyReply, tim
 
 /** Resolves with `promise`, or rejects with `signal.reason` as soon as it aborts (the work itself may go on). */
 export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+  if (signal.aborted)
+    return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    const onAbort = (): void =>
+      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (v) => {

@@ -36,8 +36,22 @@ afterAll(async () => {
 
 describe('docs/api.md examples run against a real server', () => {
   it('has curl and SDK examples for every endpoint', () => {
-    for (const route of ['/health', '/v1/models', '/v1/audio/transcriptions', '/v1/audio/translations', '/v1/audio/speech', '/v1/images/detect', '/v1/images/classify', '/v1/images/embed', '/v1/embeddings', '/openapi.json']) {
-      expect(blocks.some((b) => b.lang === 'sh' && b.code.includes(`$LLAMA_PAJAMAS_URL${route}`)), route).toBe(true);
+    for (const route of [
+      '/health',
+      '/v1/models',
+      '/v1/audio/transcriptions',
+      '/v1/audio/translations',
+      '/v1/audio/speech',
+      '/v1/images/detect',
+      '/v1/images/classify',
+      '/v1/images/embed',
+      '/v1/embeddings',
+      '/openapi.json',
+    ]) {
+      expect(
+        blocks.some((b) => b.lang === 'sh' && b.code.includes(`$LLAMA_PAJAMAS_URL${route}`)),
+        route,
+      ).toBe(true);
     }
     expect(blocks.filter((b) => b.lang === 'js').length).toBeGreaterThanOrEqual(5);
   });
@@ -46,7 +60,11 @@ describe('docs/api.md examples run against a real server', () => {
     .filter((b) => b.lang === 'sh' && b.code.includes('curl'))
     .forEach((b, i) => {
       it(`curl example ${i + 1}: ${/\$LLAMA_PAJAMAS_URL(\S+?)"/.exec(b.code)?.[1] ?? ''}`, async () => {
-        const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', b.code], { cwd: work, env, maxBuffer: 64 * 1024 * 1024 });
+        const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', b.code], {
+          cwd: work,
+          env,
+          maxBuffer: 64 * 1024 * 1024,
+        });
         expect(stdout.length + (existsSync(join(work, 'hello.wav')) ? 1 : 0)).toBeGreaterThan(0);
       });
     });
@@ -67,9 +85,12 @@ describe('docs/api.md examples run against a real server', () => {
       });
     });
 
-  it.runIf(existsSync(python))('Python example (needs packages/run-server/.venv from test/python/setup.sh)', async () => {
-    const b = blocks.find((x) => x.lang === 'python')!;
-    const { stdout } = await run(python, ['-c', b.code], { cwd: work, env });
-    expect(typeof stdout).toBe('string');
-  });
+  it.runIf(existsSync(python))(
+    'Python example (needs packages/run-server/.venv from test/python/setup.sh)',
+    async () => {
+      const b = blocks.find((x) => x.lang === 'python')!;
+      const { stdout } = await run(python, ['-c', b.code], { cwd: work, env });
+      expect(typeof stdout).toBe('string');
+    },
+  );
 });

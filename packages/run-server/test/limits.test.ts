@@ -20,7 +20,10 @@ const detect = (base: string): Promise<Response> =>
 
 describe('queue, timeout, shutdown, micro-batching (real YOLOX-Nano)', () => {
   it('refuses past the bounded queue with 429 + Retry-After, then recovers', async () => {
-    const app = await createMultimodalApp({ vision: { yolox }, options: { concurrency: 1, maxQueue: 1, microBatch: false } });
+    const app = await createMultimodalApp({
+      vision: { yolox },
+      options: { concurrency: 1, maxQueue: 1, microBatch: false },
+    });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const res = await Promise.all(Array.from({ length: 6 }, () => detect(base)));
@@ -58,7 +61,7 @@ describe('queue, timeout, shutdown, micro-batching (real YOLOX-Nano)', () => {
     const inflight = Promise.all([detect(base), detect(base), detect(base)]);
     // Wait until all three have been received (one running, two queued), then close.
     let received = 0;
-    for (const until = Date.now() + 30_000; Date.now() < until && received < 3; ) {
+    for (const until = Date.now() + 30_000; Date.now() < until && received < 3;) {
       const h = (await app.inject({ url: '/health' })).json<{ models: { running: number; queued: number }[] }>();
       received = h.models[0]!.running + h.models[0]!.queued;
       await new Promise((r) => setTimeout(r, 5));
@@ -84,7 +87,9 @@ describe('queue, timeout, shutdown, micro-batching (real YOLOX-Nano)', () => {
     try {
       const res = await Promise.all(Array.from({ length: 6 }, () => detect(base)));
       expect(res.every((r) => r.status === 200)).toBe(true);
-      const bodies = (await Promise.all(res.map((r) => r.json()))) as { data: { detections: { class_name: string }[] }[] }[];
+      const bodies = (await Promise.all(res.map((r) => r.json()))) as {
+        data: { detections: { class_name: string }[] }[];
+      }[];
       for (const b of bodies) expect(b.data[0]!.detections.map((d) => d.class_name)).toContain('dog');
       expect(images).toBe(6);
       expect(calls).toBeLessThan(6);

@@ -140,10 +140,14 @@ describe('audio speech through the openai SDK', () => {
     const bytes = new Uint8Array(await res.arrayBuffer());
     // ffprobe reads the ADTS header; @audio/decode's AAC decoder reports twice the rate (it assumes SBR) with
     // twice the samples, so only the duration is taken from it.
-    const probe = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,sample_rate,channels', '-of', 'json', '-'], {
-      input: bytes,
-      encoding: 'utf8',
-    });
+    const probe = execFileSync(
+      'ffprobe',
+      ['-v', 'error', '-show_entries', 'stream=codec_name,sample_rate,channels', '-of', 'json', '-'],
+      {
+        input: bytes,
+        encoding: 'utf8',
+      },
+    );
     expect(JSON.parse(probe).streams[0]).toMatchObject({ codec_name: 'aac', sample_rate: '22050', channels: 1 });
     const audio = await decodeAudio(bytes);
     expect(audio.channelData[0]!.length / audio.sampleRate).toBeGreaterThan(0.3);
@@ -158,7 +162,9 @@ describe('audio speech through the openai SDK', () => {
         payload: { model: 'tts-1', voice: 'alloy', input, response_format: 'aac' },
       });
       expect(res.statusCode).toBe(501);
-      expect(res.json()).toMatchObject({ error: { type: expect.any(String), message: expect.stringMatching(/ffmpeg/) } });
+      expect(res.json()).toMatchObject({
+        error: { type: expect.any(String), message: expect.stringMatching(/ffmpeg/) },
+      });
     } finally {
       await noFfmpeg.close();
     }
@@ -234,7 +240,11 @@ describe('models, embeddings, images', () => {
     expect(body.data[0]!.detections.map((d) => d.class_name)).toContain('dog');
   });
   it('embeddings.create on the CLIP-style model, float and base64 (the SDK default)', async () => {
-    const f = await client.embeddings.create({ model: 'clip', input: ['a photo of a cat', 'a dog'], encoding_format: 'float' });
+    const f = await client.embeddings.create({
+      model: 'clip',
+      input: ['a photo of a cat', 'a dog'],
+      encoding_format: 'float',
+    });
     expect(f.data).toHaveLength(2);
     const v = f.data[0]!.embedding;
     expect(Math.hypot(...v)).toBeCloseTo(1, 4);
@@ -243,7 +253,11 @@ describe('models, embeddings, images', () => {
     b.data[0]!.embedding.forEach((x, i) => expect(x).toBeCloseTo(v[i]!, 5));
   });
   const post = async (path: string, body: unknown): Promise<{ status: number; body: Record<string, any> }> => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   it('images/classify: malamute for dog.jpg, bald eagle for eagle.jpg (a batch, data URL + base64)', async () => {
@@ -269,7 +283,9 @@ describe('models, embeddings, images', () => {
     expect(z.body.data[0].predictions).toHaveLength(2);
   });
   it('health lists every backend as loaded', async () => {
-    const h = (await (await fetch(`${base}/health`)).json()) as { models: { model: string; loaded: boolean; busy: boolean }[] };
+    const h = (await (await fetch(`${base}/health`)).json()) as {
+      models: { model: string; loaded: boolean; busy: boolean }[];
+    };
     expect(h.models.every((m) => m.loaded)).toBe(true);
   });
 });

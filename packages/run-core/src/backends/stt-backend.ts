@@ -1,10 +1,4 @@
-import type {
-  AudioInput,
-
-  TranscribeOptions,
-  TranscriptionEvent,
-  TranscriptionResult,
-} from '../types/speech.js';
+import type { AudioInput, TranscribeOptions, TranscriptionEvent, TranscriptionResult } from '../types/speech.js';
 import { ModelBackend } from './model-backend.js';
 
 /** A speech-to-text model. */
@@ -33,4 +27,3 @@ export abstract class STTBackend extends ModelBackend {
     return out;
   }
 }
-

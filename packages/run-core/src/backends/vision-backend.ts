@@ -37,7 +37,10 @@ export abstract class VisionBackend extends ModelBackend {
   }
 
   /** Returns the top classes of the image, or zero-shot scores when `options.labels` is given to a CLIP model. */
-  classify(_image: ImageInput, _options?: ClassifyOptions & { labels?: readonly string[] }): Promise<ClassificationResult> {
+  classify(
+    _image: ImageInput,
+    _options?: ClassifyOptions & { labels?: readonly string[] },
+  ): Promise<ClassificationResult> {
     return Promise.reject(this.unsupported('classify'));
   }
 

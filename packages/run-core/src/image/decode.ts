@@ -128,9 +128,12 @@ export async function readImageBytes(input: ImageInput, limits?: ImageLimits): P
   const { maxBytes } = resolveImageLimits(limits);
   if (input instanceof Uint8Array) {
     if (input.byteLength === 0) {
-      throw new ImageDecodeError('The image is empty (0 bytes): expected the bytes of a JPEG, PNG, WebP, GIF, TIFF or AVIF file.', {
-        details: { reason: 'empty' },
-      });
+      throw new ImageDecodeError(
+        'The image is empty (0 bytes): expected the bytes of a JPEG, PNG, WebP, GIF, TIFF or AVIF file.',
+        {
+          details: { reason: 'empty' },
+        },
+      );
     }
     if (input.byteLength > maxBytes) throw tooManyBytes(input.byteLength, maxBytes, 'image');
     return input;

@@ -19,7 +19,8 @@ function exifOrientation(b: Uint8Array, start: number, end: number): number | un
   if (b[tiff] === 0x49 && b[tiff + 1] === 0x49) le = true;
   else if (b[tiff] === 0x4d && b[tiff + 1] === 0x4d) le = false;
   else return undefined;
-  const u16 = (o: number): number => (le ? (b[o] as number) | ((b[o + 1] as number) << 8) : ((b[o] as number) << 8) | (b[o + 1] as number));
+  const u16 = (o: number): number =>
+    le ? (b[o] as number) | ((b[o + 1] as number) << 8) : ((b[o] as number) << 8) | (b[o + 1] as number);
   const u32 = (o: number): number => (le ? u16(o) + u16(o + 2) * 65536 : u16(o) * 65536 + u16(o + 2));
   if (u16(tiff + 2) !== 42) return undefined;
   const ifd = tiff + u32(tiff + 4);

@@ -1,6 +1,12 @@
 import sharp from 'sharp';
 import type { OutputInfo, Sharp } from 'sharp';
-import { ImageDecodeError, ImageTooLargeError, InvalidArgumentError, invalidParameter, throwIfAborted } from '../errors.js';
+import {
+  ImageDecodeError,
+  ImageTooLargeError,
+  InvalidArgumentError,
+  invalidParameter,
+  throwIfAborted,
+} from '../errors.js';
 import { createTensor } from '../tensor.js';
 import type { Tensor } from '../tensor.js';
 import type { ImageInput } from '../types/vision.js';
@@ -142,7 +148,11 @@ export function validatePreprocessSpec(spec: ImagePreprocessSpec): void {
   checkPositiveInt('spec.width', spec.width);
   checkPositiveInt('spec.height', spec.height);
   if (!['letterbox', 'stretch', 'shortest-edge-center-crop', 'cover'].includes(spec.resize)) {
-    throw invalidParameter('spec.resize', "'letterbox', 'stretch', 'shortest-edge-center-crop' or 'cover'", spec.resize);
+    throw invalidParameter(
+      'spec.resize',
+      "'letterbox', 'stretch', 'shortest-edge-center-crop' or 'cover'",
+      spec.resize,
+    );
   }
   if (spec.letterboxAlign !== undefined && spec.letterboxAlign !== 'center' && spec.letterboxAlign !== 'top-left') {
     throw invalidParameter('spec.letterboxAlign', "'center' or 'top-left'", spec.letterboxAlign);
@@ -160,7 +170,8 @@ export function validatePreprocessSpec(spec: ImagePreprocessSpec): void {
   if (spec.channelOrder !== 'rgb' && spec.channelOrder !== 'bgr') {
     throw invalidParameter('spec.channelOrder', "'rgb' or 'bgr'", spec.channelOrder);
   }
-  if (spec.layout !== 'chw' && spec.layout !== 'hwc') throw invalidParameter('spec.layout', "'chw' or 'hwc'", spec.layout);
+  if (spec.layout !== 'chw' && spec.layout !== 'hwc')
+    throw invalidParameter('spec.layout', "'chw' or 'hwc'", spec.layout);
   if (typeof spec.scale !== 'number' || !Number.isFinite(spec.scale)) {
     throw invalidParameter('spec.scale', 'a finite number (usually 1/255 or 1)', spec.scale);
   }
@@ -168,7 +179,8 @@ export function validatePreprocessSpec(spec: ImagePreprocessSpec): void {
   checkTriple('spec.std', spec.std, true);
   checkTriple('spec.alphaBackground', spec.alphaBackground, false);
   for (const k of ['fastShrinkOnLoad', 'antialias'] as const) {
-    if (spec[k] !== undefined && typeof spec[k] !== 'boolean') throw invalidParameter(`spec.${k}`, 'a boolean', spec[k]);
+    if (spec[k] !== undefined && typeof spec[k] !== 'boolean')
+      throw invalidParameter(`spec.${k}`, 'a boolean', spec[k]);
   }
 }
 
@@ -202,7 +214,11 @@ export function computeResizeGeometry(
     case 'cover':
       return coverGeometry(sourceWidth, sourceHeight, width, height);
     default:
-      throw invalidParameter('spec.resize', "'letterbox', 'stretch', 'shortest-edge-center-crop' or 'cover'", spec.resize);
+      throw invalidParameter(
+        'spec.resize',
+        "'letterbox', 'stretch', 'shortest-edge-center-crop' or 'cover'",
+        spec.resize,
+      );
   }
 }
 
@@ -265,7 +281,15 @@ function checkDecodedSize(info: OutputInfo, width: number, height: number): void
     throw new ImageDecodeError(
       `The image decoded to ${info.width}x${info.height} pixels but its header led to expect ${width}x${height}. ` +
         'Expected a well-formed image; re-encode it (for example with sharp or PIL) and try again.',
-      { details: { reason: 'size-mismatch', width: info.width, height: info.height, expectedWidth: width, expectedHeight: height } },
+      {
+        details: {
+          reason: 'size-mismatch',
+          width: info.width,
+          height: info.height,
+          expectedWidth: width,
+          expectedHeight: height,
+        },
+      },
     );
   }
 }
@@ -325,7 +349,8 @@ async function decodeResized(
   if (downW !== sourceWidth || downH !== sourceHeight) {
     // sharp's `fastShrinkOnLoad: false` still lets libjpeg shrink 1/2-1/8 while leaving a 2x reduction for
     // `resize`; a whole-image extract before the resize is what turns JPEG shrink-on-load off completely.
-    if (spec.fastShrinkOnLoad === false) pipeline = pipeline.extract({ left: 0, top: 0, width: sourceWidth, height: sourceHeight });
+    if (spec.fastShrinkOnLoad === false)
+      pipeline = pipeline.extract({ left: 0, top: 0, width: sourceWidth, height: sourceHeight });
     pipeline = pipeline.resize(downW, downH, {
       fit: 'fill',
       kernel: KERNELS[resample],
@@ -489,7 +514,8 @@ export async function preprocessImage(
   const size = 3 * spec.width * spec.height;
   const offset = options.targetOffset ?? 0;
   if (options.target !== undefined) {
-    if (!(options.target instanceof Float32Array)) throw invalidParameter('options.target', 'a Float32Array', options.target);
+    if (!(options.target instanceof Float32Array))
+      throw invalidParameter('options.target', 'a Float32Array', options.target);
     if (!Number.isInteger(offset) || offset < 0 || offset + size > options.target.length) {
       throw new InvalidArgumentError(
         `'targetOffset' ${offset} is out of range: the image needs ${size} elements and target has ${options.target.length}.`,
@@ -544,7 +570,8 @@ export async function preprocessImages(
   spec: ImagePreprocessSpec,
   options: PreprocessBatchOptions = {},
 ): Promise<{ tensor: Tensor<'float32'>; images: Omit<PreprocessedImage, 'data' | 'dims'>[] }> {
-  if (!Array.isArray(inputs) || inputs.length === 0) throw invalidParameter('inputs', 'a non-empty array of images', inputs);
+  if (!Array.isArray(inputs) || inputs.length === 0)
+    throw invalidParameter('inputs', 'a non-empty array of images', inputs);
   validatePreprocessSpec(spec);
   const concurrency = options.concurrency ?? 4;
   checkPositiveInt('options.concurrency', concurrency, 1024);
@@ -565,7 +592,8 @@ export async function preprocessImages(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
-  const dims = spec.layout === 'chw' ? [inputs.length, 3, spec.height, spec.width] : [inputs.length, spec.height, spec.width, 3];
+  const dims =
+    spec.layout === 'chw' ? [inputs.length, 3, spec.height, spec.width] : [inputs.length, spec.height, spec.width, 3];
   return { tensor: createTensor('float32', data, dims), images };
 }
 

@@ -72,7 +72,9 @@ export function nms(
   const areas = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const b = i * 4;
-    areas[i] = Math.max(0, (boxes[b + 2] as number) - (boxes[b] as number)) * Math.max(0, (boxes[b + 3] as number) - (boxes[b + 1] as number));
+    areas[i] =
+      Math.max(0, (boxes[b + 2] as number) - (boxes[b] as number)) *
+      Math.max(0, (boxes[b + 3] as number) - (boxes[b + 1] as number));
   }
   const suppressed = new Uint8Array(n);
   const keep: number[] = [];

@@ -63,7 +63,10 @@ async function readJson(path: string, required: boolean): Promise<Record<string,
   try {
     return JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
-    throw new ModelUnrecognizedError(`${path} is not valid JSON: ${(e as Error).message}`, { cause: e, details: { path } });
+    throw new ModelUnrecognizedError(`${path} is not valid JSON: ${(e as Error).message}`, {
+      cause: e,
+      details: { path },
+    });
   }
 }
 
@@ -111,8 +114,12 @@ export async function findWhisperFiles(dir: string, dtype: WhisperDtype = 'fp32'
  * const r = await stt.transcribe('meeting.wav', { language: 'en', wordTimestamps: true });
  * r.segments[0]; // { id: 0, start: 0, end: 2.4, text: ' Hello there.', … }
  */
-export async function loadSpeechToText(path: string, options: LoadSpeechToTextOptions = {}): Promise<WhisperSpeechToText> {
-  if (typeof path !== 'string' || path === '') throw invalidParameter('path', 'the path of a Whisper model folder', path);
+export async function loadSpeechToText(
+  path: string,
+  options: LoadSpeechToTextOptions = {},
+): Promise<WhisperSpeechToText> {
+  if (typeof path !== 'string' || path === '')
+    throw invalidParameter('path', 'the path of a Whisper model folder', path);
   const dtype = options.dtype ?? 'fp32';
   if (!(dtype in SUFFIXES)) throw invalidParameter('dtype', "'fp32', 'fp16' or 'int8'", dtype);
   const info = await stat(path).catch(() => undefined);

@@ -92,7 +92,10 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new ModelUnrecognizedError(`${path} is not valid JSON: ${(e as Error).message}`, { cause: e, details: { path } });
+    throw new ModelUnrecognizedError(`${path} is not valid JSON: ${(e as Error).message}`, {
+      cause: e,
+      details: { path },
+    });
   }
 }
 
@@ -103,7 +106,10 @@ async function readLabels(labels: readonly string[] | string, base: string): Pro
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new ModelNotFoundError(`Cannot read the labels file ${path}: ${(e as Error).message}`, { cause: e, details: { path } });
+    throw new ModelNotFoundError(`Cannot read the labels file ${path}: ${(e as Error).message}`, {
+      cause: e,
+      details: { path },
+    });
   }
   const lines = text.split(/\r?\n/).map((l) => l.trim());
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
@@ -158,7 +164,13 @@ function recognizeHead(
 ): DetectionHead | undefined {
   const d = out.dims;
   const ultralytics = meta.stride !== undefined || meta.names !== undefined;
-  if (d.length === 4 && typeof d[1] === 'number' && d[1] >= 6 && d[2] === size.height / 16 && d[3] === size.width / 16) {
+  if (
+    d.length === 4 &&
+    typeof d[1] === 'number' &&
+    d[1] >= 6 &&
+    d[2] === size.height / 16 &&
+    d[3] === size.width / 16
+  ) {
     return 'fastestdet';
   }
   if (d.length !== 3) return undefined;
@@ -166,7 +178,8 @@ function recognizeHead(
   const b = typeof d[2] === 'number' ? d[2] : undefined;
   const cells = gridCellCount(size.width, size.height);
   if (ultralytics) {
-    if (b === 6 && (/'nms':\s*True/.test(meta.args ?? '') || (a !== undefined && a !== 4 + (nc ?? -10)))) return 'ultralytics-nms';
+    if (b === 6 && (/'nms':\s*True/.test(meta.args ?? '') || (a !== undefined && a !== 4 + (nc ?? -10))))
+      return 'ultralytics-nms';
     if (a !== undefined && (nc === undefined ? a >= 5 : a === 4 + nc)) return 'ultralytics';
     if (b !== undefined && (nc === undefined ? b >= 6 : b === 5 + nc)) return 'yolov5';
     return undefined;
@@ -179,9 +192,14 @@ function recognizeHead(
 }
 
 /** Throws {@link ModelOutputMismatchError} when a (possibly forced) head cannot read this output. */
-function checkHeadDims(head: DetectionHead, out: TensorInfo, size: { width: number; height: number }, modelId: string): void {
+function checkHeadDims(
+  head: DetectionHead,
+  out: TensorInfo,
+  size: { width: number; height: number },
+  modelId: string,
+): void {
   const d = out.dims;
-  const n = (i: number): number | undefined => (typeof d[i] === 'number' ? (d[i]) : undefined);
+  const n = (i: number): number | undefined => (typeof d[i] === 'number' ? d[i] : undefined);
   let ok: boolean;
   let expected: string;
   switch (head) {
@@ -195,7 +213,10 @@ function checkHeadDims(head: DetectionHead, out: TensorInfo, size: { width: numb
       break;
     case 'yolox':
       expected = `[batch, ${gridCellCount(size.width, size.height)}, 5 + classes]`;
-      ok = d.length === 3 && (n(2) === undefined || n(2)! >= 6) && (n(1) === undefined || n(1) === gridCellCount(size.width, size.height));
+      ok =
+        d.length === 3 &&
+        (n(2) === undefined || n(2)! >= 6) &&
+        (n(1) === undefined || n(1) === gridCellCount(size.width, size.height));
       break;
     case 'ultralytics-nms':
       expected = '[batch, maxDetections, 6]';
@@ -225,7 +246,9 @@ async function buildDetector(
   const meta = session.metadata;
   const input = imageInput(session, modelId, manifest?.input?.name);
   const size =
-    (manifest?.input?.width && manifest.input.height ? { width: manifest.input.width, height: manifest.input.height } : undefined) ??
+    (manifest?.input?.width && manifest.input.height
+      ? { width: manifest.input.width, height: manifest.input.height }
+      : undefined) ??
     inputSize(input) ??
     parseUltralyticsImgsz(meta.imgsz);
   if (!size) {
@@ -236,14 +259,18 @@ async function buildDetector(
   }
   const metaLabels = parseUltralyticsNames(meta.names);
   const outInfo = manifest?.output ? requireOutput(session, manifest.output, modelId) : session.outputs[0];
-  if (!outInfo) throw new ModelOutputMismatchError(`Model '${modelId}' has no outputs.`, { details: { model: modelId } });
+  if (!outInfo)
+    throw new ModelOutputMismatchError(`Model '${modelId}' has no outputs.`, { details: { model: modelId } });
   const nc = metaLabels.length > 0 ? metaLabels.length : undefined;
   const head = options.family ?? manifest?.family ?? recognizeHead(outInfo, size, meta, nc);
   if (!head) {
     const looked =
       'Ultralytics [1, 4+nc, N] / [1, N, 5+nc] / [1, maxDet, 6] with names metadata; YOLOX [1, N, 5+nc] with N = grid cells at strides 8/16/32 ' +
       `(${gridCellCount(size.width, size.height)} for ${size.width}x${size.height}); YOLOv5 without metadata N = 3 x grid cells; FastestDet [1, 5+nc, H/16, W/16]`;
-    const Err = meta.task === 'detect' || manifest?.task === 'detect' || options.task === 'detect' ? ModelOutputMismatchError : ModelUnrecognizedError;
+    const Err =
+      meta.task === 'detect' || manifest?.task === 'detect' || options.task === 'detect'
+        ? ModelOutputMismatchError
+        : ModelUnrecognizedError;
     throw new Err(
       `Model '${modelId}' output '${outInfo.name}' [${outInfo.dims.join(', ')}] matches no detector layout. Looked for: ${looked}. ` +
         `If it is one of these, set "family" in a ${VISION_MANIFEST_FILE} manifest (or the family option).`,
@@ -253,11 +280,14 @@ async function buildDetector(
   checkHeadDims(head, outInfo, size, modelId);
   const labelSource = options.labels ?? manifest?.labels;
   let labels = labelSource !== undefined ? await readLabels(labelSource, base) : metaLabels;
-  const outNc = head === 'ultralytics-nms' ? undefined : (() => {
-    const d = outInfo.dims;
-    const v = head === 'ultralytics' ? d[1] : head === 'fastestdet' ? d[1] : d[2];
-    return typeof v === 'number' ? v - (head === 'ultralytics' ? 4 : 5) : undefined;
-  })();
+  const outNc =
+    head === 'ultralytics-nms'
+      ? undefined
+      : (() => {
+          const d = outInfo.dims;
+          const v = head === 'ultralytics' ? d[1] : head === 'fastestdet' ? d[1] : d[2];
+          return typeof v === 'number' ? v - (head === 'ultralytics' ? 4 : 5) : undefined;
+        })();
   if (labels.length === 0 && (outNc === 80 || head === 'ultralytics-nms')) labels = [...COCO80_LABELS];
   const spec = mergeManifestInput(defaultPreprocess('detect', head, size.width, size.height), manifest?.input);
   const detector = new Detector(session, {
@@ -340,7 +370,9 @@ async function buildFromManifest(
     }
     const input = imageInput(session, modelId, manifest.input?.name);
     const size =
-      manifest.input?.width && manifest.input.height ? { width: manifest.input.width, height: manifest.input.height } : inputSize(input, manifest.input?.layout);
+      manifest.input?.width && manifest.input.height
+        ? { width: manifest.input.width, height: manifest.input.height }
+        : inputSize(input, manifest.input?.layout);
     if (!size) {
       throw new ModelUnrecognizedError(
         `Cannot tell the input size of '${modelId}' (input '${input.name}' is [${input.dims.join(', ')}]); set input.width and input.height in the manifest.`,
@@ -352,8 +384,21 @@ async function buildFromManifest(
     const labels = labelSource !== undefined ? await readLabels(labelSource, base) : [];
     const outputs = session.outputs.map((o) => o.name);
     const outputName = manifest.output ?? (task === 'classify' ? outputs[0] : undefined);
-    const embeddingOutput = manifest.embeddingOutput ?? (task === 'embed' ? (outputs.includes('embedding') ? 'embedding' : outputs[0]) : undefined);
-    return await buildImageModel(session, modelId, options, task, spec, input.name, labels, outputName, embeddingOutput, manifest.activation ?? 'softmax');
+    const embeddingOutput =
+      manifest.embeddingOutput ??
+      (task === 'embed' ? (outputs.includes('embedding') ? 'embedding' : outputs[0]) : undefined);
+    return await buildImageModel(
+      session,
+      modelId,
+      options,
+      task,
+      spec,
+      input.name,
+      labels,
+      outputName,
+      embeddingOutput,
+      manifest.activation ?? 'softmax',
+    );
   } catch (e) {
     await session.dispose();
     throw e;
@@ -369,8 +414,10 @@ async function buildUltralyticsClassifier(
 ): Promise<Built> {
   const input = imageInput(session, modelId);
   const size = inputSize(input) ?? parseUltralyticsImgsz(meta.imgsz);
-  if (!size) throw new ModelUnrecognizedError(`Cannot tell the input size of '${modelId}'.`, { details: { model: modelId } });
-  const labels = options.labels !== undefined ? await readLabels(options.labels, process.cwd()) : parseUltralyticsNames(meta.names);
+  if (!size)
+    throw new ModelUnrecognizedError(`Cannot tell the input size of '${modelId}'.`, { details: { model: modelId } });
+  const labels =
+    options.labels !== undefined ? await readLabels(options.labels, process.cwd()) : parseUltralyticsNames(meta.names);
   const spec: ImagePreprocessSpec = {
     width: size.width,
     height: size.height,
@@ -381,7 +428,18 @@ async function buildUltralyticsClassifier(
     layout: 'chw',
     scale: 1 / 255,
   };
-  return buildImageModel(session, modelId, options, 'classify', spec, input.name, labels, session.outputs[0]?.name, undefined, 'none');
+  return buildImageModel(
+    session,
+    modelId,
+    options,
+    'classify',
+    spec,
+    input.name,
+    labels,
+    session.outputs[0]?.name,
+    undefined,
+    'none',
+  );
 }
 
 /** Builds from a lone ONNX file: Ultralytics metadata, or a detector recognised by its output layout. */
@@ -389,7 +447,8 @@ async function buildFromFile(file: string, options: LoadVisionModelOptions, mode
   const session = await OnnxSession.create(file, sessionOptions(options, basename(file)));
   try {
     const meta = session.metadata;
-    if (meta.task === 'classify' && options.task !== 'detect') return await buildUltralyticsClassifier(session, meta, modelId, options);
+    if (meta.task === 'classify' && options.task !== 'detect')
+      return await buildUltralyticsClassifier(session, meta, modelId, options);
     if (meta.task !== undefined && meta.task !== 'detect' && meta.task !== 'classify') {
       throw new ModelUnrecognizedError(
         `Model '${modelId}' is an Ultralytics '${meta.task}' export; only 'detect' and 'classify' are supported.`,
@@ -397,7 +456,10 @@ async function buildFromFile(file: string, options: LoadVisionModelOptions, mode
       );
     }
     const wantsImageModel = options.task === 'classify' || options.task === 'embed';
-    if (wantsImageModel || (meta.task === undefined && !options.family && session.outputs.every((o) => o.dims.length === 2))) {
+    if (
+      wantsImageModel ||
+      (meta.task === undefined && !options.family && session.outputs.every((o) => o.dims.length === 2))
+    ) {
       throw new ModelUnrecognizedError(
         `Model '${modelId}' has no metadata saying how to preprocess images or read its outputs ` +
           `(outputs ${session.outputs.map((o) => `${o.name} [${o.dims.join(', ')}]`).join(', ')}). ` +
@@ -427,14 +489,27 @@ async function firstExisting(dir: string, names: readonly string[]): Promise<str
   return undefined;
 }
 
-async function buildHfClassifier(dir: string, config: HfConfig, options: LoadVisionModelOptions, modelId: string): Promise<Built> {
+async function buildHfClassifier(
+  dir: string,
+  config: HfConfig,
+  options: LoadVisionModelOptions,
+  modelId: string,
+): Promise<Built> {
   const pre = (await readJson(join(dir, 'preprocessor_config.json'))) as HfImageProcessorConfig;
   const spec = hfPreprocessSpec(pre, join(dir, 'preprocessor_config.json'));
-  const file = await firstExisting(dir, ['onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx', 'model_quantized.onnx']);
+  const file = await firstExisting(dir, [
+    'onnx/model.onnx',
+    'model.onnx',
+    'onnx/model_quantized.onnx',
+    'model_quantized.onnx',
+  ]);
   if (!file) {
-    throw new ModelUnrecognizedError(`${dir} has config.json and preprocessor_config.json but no onnx/model.onnx or model.onnx.`, {
-      details: { dir },
-    });
+    throw new ModelUnrecognizedError(
+      `${dir} has config.json and preprocessor_config.json but no onnx/model.onnx or model.onnx.`,
+      {
+        details: { dir },
+      },
+    );
   }
   const session = await OnnxSession.create(file, sessionOptions(options, basename(file)));
   try {
@@ -448,14 +523,29 @@ async function buildHfClassifier(dir: string, config: HfConfig, options: LoadVis
       );
     }
     const activation = config.problem_type === 'multi_label_classification' ? 'sigmoid' : 'softmax';
-    return await buildImageModel(session, modelId, options, 'classify', spec, input.name, labels, output?.name, undefined, activation);
+    return await buildImageModel(
+      session,
+      modelId,
+      options,
+      'classify',
+      spec,
+      input.name,
+      labels,
+      output?.name,
+      undefined,
+      activation,
+    );
   } catch (e) {
     await session.dispose();
     throw e;
   }
 }
 
-async function measureLogitScale(session: InferenceSession, spec: ImagePreprocessSpec, padId: number): Promise<number | undefined> {
+async function measureLogitScale(
+  session: InferenceSession,
+  spec: ImagePreprocessSpec,
+  padId: number,
+): Promise<number | undefined> {
   if (!session.outputs.some((o) => o.name === 'logits_per_image')) return undefined;
   const px = new Float32Array(3 * spec.width * spec.height).map((_, i) => Math.sin(i));
   const feeds = {
@@ -480,7 +570,12 @@ async function measureLogitScale(session: InferenceSession, spec: ImagePreproces
   return Math.abs(cos) > 1e-3 ? logit / cos : undefined;
 }
 
-async function buildClip(dir: string, config: HfConfig, options: LoadVisionModelOptions, modelId: string): Promise<Built> {
+async function buildClip(
+  dir: string,
+  config: HfConfig,
+  options: LoadVisionModelOptions,
+  modelId: string,
+): Promise<Built> {
   const pre = (await readJson(join(dir, 'preprocessor_config.json'))) as HfImageProcessorConfig;
   const spec = hfPreprocessSpec(pre, join(dir, 'preprocessor_config.json'));
   const visionFile = await firstExisting(dir, ['onnx/vision_model.onnx', 'vision_model.onnx']);
@@ -488,21 +583,29 @@ async function buildClip(dir: string, config: HfConfig, options: LoadVisionModel
   const combinedFile = await firstExisting(dir, ['onnx/model.onnx', 'model.onnx']);
   const tokFile = await firstExisting(dir, ['tokenizer.json']);
   if (!visionFile && !combinedFile) {
-    throw new ModelUnrecognizedError(`${dir} looks like a CLIP model (config.json) but has no onnx/vision_model.onnx or onnx/model.onnx.`, {
-      details: { dir },
-    });
+    throw new ModelUnrecognizedError(
+      `${dir} looks like a CLIP model (config.json) but has no onnx/vision_model.onnx or onnx/model.onnx.`,
+      {
+        details: { dir },
+      },
+    );
   }
   const tokenizer = tokFile
     ? createTokenizer(
         (await readJson(tokFile)) as object,
-        (await exists(join(dir, 'tokenizer_config.json'))) ? ((await readJson(join(dir, 'tokenizer_config.json'))) as object) : {},
+        (await exists(join(dir, 'tokenizer_config.json')))
+          ? ((await readJson(join(dir, 'tokenizer_config.json'))) as object)
+          : {},
       )
     : undefined;
   const padTokenId = config.text_config?.pad_token_id ?? config.text_config?.eos_token_id ?? 49407;
   const opened: InferenceSession[] = [];
   try {
     const combined = !visionFile;
-    const imageSession = await OnnxSession.create(visionFile ?? combinedFile!, sessionOptions(options, basename(visionFile ?? combinedFile!)));
+    const imageSession = await OnnxSession.create(
+      visionFile ?? combinedFile!,
+      sessionOptions(options, basename(visionFile ?? combinedFile!)),
+    );
     opened.push(imageSession);
     let textSession: InferenceSession | undefined;
     if (combined) textSession = imageSession;
@@ -565,7 +668,10 @@ async function build(path: string, options: LoadVisionModelOptions, modelId: str
   try {
     info = await stat(path);
   } catch (e) {
-    throw new ModelNotFoundError(`No model file or folder at ${JSON.stringify(path)}.`, { cause: e, details: { path } });
+    throw new ModelNotFoundError(`No model file or folder at ${JSON.stringify(path)}.`, {
+      cause: e,
+      details: { path },
+    });
   }
   if (info.isFile()) {
     const sibling = join(dirname(path), VISION_MANIFEST_FILE);
@@ -577,7 +683,9 @@ async function build(path: string, options: LoadVisionModelOptions, modelId: str
     if (path.endsWith('.json')) {
       manifest = await loadManifestFile(path);
       if (!manifest.model) {
-        throw new ModelUnrecognizedError(`${path}: a manifest loaded directly must name its "model" file.`, { details: { path } });
+        throw new ModelUnrecognizedError(`${path}: a manifest loaded directly must name its "model" file.`, {
+          details: { path },
+        });
       }
       return buildFromManifest(resolve(dirname(path), manifest.model), manifest, options, modelId);
     }
@@ -592,8 +700,7 @@ async function build(path: string, options: LoadVisionModelOptions, modelId: str
     : (await exists(manifestPath))
       ? await loadManifestFile(manifestPath)
       : undefined;
-  const onnxFiles = async (): Promise<string[]> =>
-    (await readdir(path)).filter((f) => f.endsWith('.onnx')).sort();
+  const onnxFiles = async (): Promise<string[]> => (await readdir(path)).filter((f) => f.endsWith('.onnx')).sort();
   if (manifest) {
     let file = manifest.model ? resolve(path, manifest.model) : undefined;
     if (!file) {
@@ -638,7 +745,10 @@ async function build(path: string, options: LoadVisionModelOptions, modelId: str
  * const { detections } = await yolo.detect('dog.jpg');
  * // [{ label: 'dog', confidence: 0.96, classId: 16, box: { x1: 131, y1: 219, x2: 310, y2: 541 } }, ...]
  */
-export async function loadVisionModel(path: string, options: LoadVisionModelOptions = {}): Promise<FamilyVisionBackend> {
+export async function loadVisionModel(
+  path: string,
+  options: LoadVisionModelOptions = {},
+): Promise<FamilyVisionBackend> {
   if (typeof path !== 'string' || path.length === 0) {
     throw invalidParameter('path', 'the path of a model file or folder', path);
   }

@@ -43,10 +43,7 @@ interface EmbedBody extends ImageBody {
 // No `minLength` on the image strings: ajv counts a string's length by walking all of it (code points), 0.5 ms
 // for a 300 KB base64 image; `readImageInput` refuses an empty string with a 400 instead.
 const imageSchema = {
-  anyOf: [
-    { type: 'string' },
-    { type: 'array', minItems: 1, items: { type: 'string' } },
-  ],
+  anyOf: [{ type: 'string' }, { type: 'array', minItems: 1, items: { type: 'string' } }],
   description: 'base64, data: URL or http(s) URL (when the server allows URLs); an array for a batch',
 };
 

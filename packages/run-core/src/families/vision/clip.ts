@@ -1,10 +1,22 @@
 import { Tokenizer } from '@huggingface/tokenizers';
-import { InvalidArgumentError, TextTooLongError, UnsupportedOperationError, invalidParameter, throwIfAborted } from '../../errors.js';
+import {
+  InvalidArgumentError,
+  TextTooLongError,
+  UnsupportedOperationError,
+  invalidParameter,
+  throwIfAborted,
+} from '../../errors.js';
 import { l2Normalize, softmax, topK } from '../../post/math.js';
 import type { InferenceSession } from '../../session.js';
 import { createTensor } from '../../tensor.js';
 import type { Tensor } from '../../tensor.js';
-import type { ClassificationResult, ClassifyOptions, EmbeddingResult, EmbedOptions, ImageInput } from '../../types/vision.js';
+import type {
+  ClassificationResult,
+  ClassifyOptions,
+  EmbeddingResult,
+  EmbedOptions,
+  ImageInput,
+} from '../../types/vision.js';
 import { batchRow } from './classifier.js';
 import { pickOutput, runImages } from './run-images.js';
 import type { ImageRunConfig } from './run-images.js';
@@ -92,14 +104,22 @@ export class ClipModel {
   async embedImages(images: readonly ImageInput[], options: EmbedOptions = {}): Promise<EmbeddingResult[]> {
     const normalize = options.normalize ?? true;
     const raw = await this.imageEmbeddings(images, options.signal);
-    return raw.map((e) => ({ embedding: normalize ? l2Normalize(e) : e, normalized: normalize, source: 'image' as const }));
+    return raw.map((e) => ({
+      embedding: normalize ? l2Normalize(e) : e,
+      normalized: normalize,
+      source: 'image' as const,
+    }));
   }
 
   /** Text embeddings (L2-normalized unless `normalize: false`). */
   async embedTexts(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbeddingResult[]> {
     const normalize = options.normalize ?? true;
     const raw = await this.textEmbeddings(texts, options.signal);
-    return raw.map((e) => ({ embedding: normalize ? l2Normalize(e) : e, normalized: normalize, source: 'text' as const }));
+    return raw.map((e) => ({
+      embedding: normalize ? l2Normalize(e) : e,
+      normalized: normalize,
+      source: 'text' as const,
+    }));
   }
 
   /** Zero-shot classification of each image against `options.labels`. */
@@ -125,7 +145,11 @@ export class ClipModel {
       }
       const probs = softmax(logits);
       return {
-        predictions: topK(probs, k).map(({ index, score }) => ({ classId: index, label: labels[index] as string, score })),
+        predictions: topK(probs, k).map(({ index, score }) => ({
+          classId: index,
+          label: labels[index] as string,
+          score,
+        })),
         imageWidth: width,
         imageHeight: height,
       };
@@ -196,7 +220,8 @@ export class ClipModel {
         { details: { model: this.config.modelId } },
       );
     }
-    if (texts.length === 0) throw new InvalidArgumentError('Expected at least one text to embed.', { details: { param: 'texts' } });
+    if (texts.length === 0)
+      throw new InvalidArgumentError('Expected at least one text to embed.', { details: { param: 'texts' } });
     const tokenized = texts.map((t) => this.tokenize(t));
     const groups = text.dynamicBatch ? [tokenized] : tokenized.map((t) => [t]);
     const out: Float32Array[] = [];

@@ -92,7 +92,9 @@ export class Detector {
           });
           const keep =
             this.config.head === 'ultralytics-nms'
-              ? [...c.scores.keys()].sort((a, b) => (c.scores[b] as number) - (c.scores[a] as number)).slice(0, maxDetections)
+              ? [...c.scores.keys()]
+                  .sort((a, b) => (c.scores[b] as number) - (c.scores[a] as number))
+                  .slice(0, maxDetections)
               : filterDetections(c.boxes, c.scores, c.classIds, {
                   confidence,
                   iou,
@@ -103,12 +105,22 @@ export class Detector {
           for (const i of keep) {
             const o = i * 4;
             const box = toSourceBox(
-              { x1: c.boxes[o] as number, y1: c.boxes[o + 1] as number, x2: c.boxes[o + 2] as number, y2: c.boxes[o + 3] as number },
+              {
+                x1: c.boxes[o] as number,
+                y1: c.boxes[o + 1] as number,
+                x2: c.boxes[o + 2] as number,
+                y2: c.boxes[o + 3] as number,
+              },
               slot.transform,
             );
             if (!(box.x2 > box.x1 && box.y2 > box.y1)) continue;
             const classId = c.classIds[i] as number;
-            detections.push({ box, classId, label: labels[classId] ?? String(classId), confidence: c.scores[i] as number });
+            detections.push({
+              box,
+              classId,
+              label: labels[classId] ?? String(classId),
+              confidence: c.scores[i] as number,
+            });
           }
           return { detections, imageWidth: slot.sourceWidth, imageHeight: slot.sourceHeight };
         });

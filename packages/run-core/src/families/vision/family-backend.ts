@@ -122,7 +122,10 @@ export class FamilyVisionBackend extends VisionBackend {
     return (await this.batchClassify([image], options))[0] as ClassificationResult;
   }
 
-  override async batchClassify(images: readonly ImageInput[], options: FamilyClassifyOptions = {}): Promise<ClassificationResult[]> {
+  override async batchClassify(
+    images: readonly ImageInput[],
+    options: FamilyClassifyOptions = {},
+  ): Promise<ClassificationResult[]> {
     checkImages(images);
     const { classifier, clip } = this.loaded;
     if (images.length === 0) return [];
@@ -139,7 +142,10 @@ export class FamilyVisionBackend extends VisionBackend {
     return (await this.batchEmbed([input], options))[0] as EmbeddingResult;
   }
 
-  override async batchEmbed(inputs: readonly (ImageInput | TextInput)[], options?: EmbedOptions): Promise<EmbeddingResult[]> {
+  override async batchEmbed(
+    inputs: readonly (ImageInput | TextInput)[],
+    options?: EmbedOptions,
+  ): Promise<EmbeddingResult[]> {
     if (!Array.isArray(inputs)) throw invalidParameter('inputs', 'an array of images or { text } objects', inputs);
     const { classifier, clip } = this.loaded;
     const imageIdx: number[] = [];
@@ -148,7 +154,10 @@ export class FamilyVisionBackend extends VisionBackend {
     const out = new Array<EmbeddingResult>(inputs.length);
     if (textIdx.length > 0) {
       if (!clip) throw this.unsupported('embed text (it has no text tower)');
-      const r = await clip.embedTexts(textIdx.map((i) => (inputs[i] as TextInput).text), options);
+      const r = await clip.embedTexts(
+        textIdx.map((i) => (inputs[i] as TextInput).text),
+        options,
+      );
       textIdx.forEach((i, k) => (out[i] = r[k] as EmbeddingResult));
     }
     if (imageIdx.length > 0) {

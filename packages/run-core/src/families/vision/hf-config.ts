@@ -39,7 +39,9 @@ function triple(v: number[] | number | undefined, fallback: number): [number, nu
   });
 }
 
-function square(v: number | { height?: number; width?: number } | undefined): { width: number; height: number } | undefined {
+function square(
+  v: number | { height?: number; width?: number } | undefined,
+): { width: number; height: number } | undefined {
   if (v === undefined) return undefined;
   if (typeof v === 'number') return { width: v, height: v };
   if (typeof v.width === 'number' && typeof v.height === 'number') return { width: v.width, height: v.height };
@@ -63,7 +65,10 @@ function unsupported(where: string, why: string, config: HfImageProcessorConfig)
  * hfPreprocessSpec({ size: { shortest_edge: 224 }, crop_size: { height: 224, width: 224 }, do_center_crop: true, resample: 3 });
  * // { width: 224, height: 224, resize: 'shortest-edge-center-crop', shortestEdge: 224, resample: 'bicubic', ... }
  */
-export function hfPreprocessSpec(config: HfImageProcessorConfig, where = 'preprocessor_config.json'): ImagePreprocessSpec {
+export function hfPreprocessSpec(
+  config: HfImageProcessorConfig,
+  where = 'preprocessor_config.json',
+): ImagePreprocessSpec {
   const type = config.image_processor_type ?? config.feature_extractor_type ?? '';
   const resample = PIL_RESAMPLE[config.resample ?? 2] ?? 'bilinear';
   const scale = config.do_rescale === false ? 1 : (config.rescale_factor ?? 1 / 255);
@@ -98,9 +103,17 @@ export function hfPreprocessSpec(config: HfImageProcessorConfig, where = 'prepro
       ...base,
     };
   }
-  const crop = config.do_center_crop === false ? undefined : (square(config.crop_size) ?? { width: shortest, height: shortest });
-  if (!crop) throw unsupported(where, 'shortest_edge resizing without a centre crop gives a variable input size', config);
-  return { width: crop.width, height: crop.height, resize: 'shortest-edge-center-crop', shortestEdge: shortest, ...base };
+  const crop =
+    config.do_center_crop === false ? undefined : (square(config.crop_size) ?? { width: shortest, height: shortest });
+  if (!crop)
+    throw unsupported(where, 'shortest_edge resizing without a centre crop gives a variable input size', config);
+  return {
+    width: crop.width,
+    height: crop.height,
+    resize: 'shortest-edge-center-crop',
+    shortestEdge: shortest,
+    ...base,
+  };
 }
 
 /**

@@ -41,8 +41,20 @@ const TASKS = ['detect', 'classify', 'embed', 'zero-shot'];
 const HEADS = ['ultralytics', 'yolov5', 'ultralytics-nms', 'yolox', 'fastestdet'];
 const ACTIVATIONS = ['softmax', 'sigmoid', 'none'];
 const KEYS = new Set([
-  'task', 'model', 'family', 'input', 'labels', 'output', 'activation', 'embeddingOutput', 'strides', 'confidence',
-  'iou', 'maxDetections', '$schema', 'description',
+  'task',
+  'model',
+  'family',
+  'input',
+  'labels',
+  'output',
+  'activation',
+  'embeddingOutput',
+  'strides',
+  'confidence',
+  'iou',
+  'maxDetections',
+  '$schema',
+  'description',
 ]);
 
 function bad(where: string, field: string, expected: string, value: unknown): ModelUnrecognizedError {
@@ -64,10 +76,13 @@ export function parseVisionManifest(json: unknown, where = VISION_MANIFEST_FILE)
     throw bad(where, '(root)', 'a JSON object', json);
   }
   const m = json as Record<string, unknown>;
-  for (const k of Object.keys(m)) if (!KEYS.has(k)) throw bad(where, k, `one of the known fields (${[...KEYS].join(', ')})`, m[k]);
+  for (const k of Object.keys(m))
+    if (!KEYS.has(k)) throw bad(where, k, `one of the known fields (${[...KEYS].join(', ')})`, m[k]);
   if (!TASKS.includes(m.task as string)) throw bad(where, 'task', `one of ${TASKS.join(', ')}`, m.task);
-  if (m.model !== undefined && (typeof m.model !== 'string' || m.model.length === 0)) throw bad(where, 'model', 'a file name', m.model);
-  if (m.family !== undefined && !HEADS.includes(m.family as string)) throw bad(where, 'family', `one of ${HEADS.join(', ')}`, m.family);
+  if (m.model !== undefined && (typeof m.model !== 'string' || m.model.length === 0))
+    throw bad(where, 'model', 'a file name', m.model);
+  if (m.family !== undefined && !HEADS.includes(m.family as string))
+    throw bad(where, 'family', `one of ${HEADS.join(', ')}`, m.family);
   if (m.input !== undefined && (typeof m.input !== 'object' || m.input === null || Array.isArray(m.input))) {
     throw bad(where, 'input', 'an object', m.input);
   }
@@ -88,7 +103,8 @@ export function parseVisionManifest(json: unknown, where = VISION_MANIFEST_FILE)
     throw bad(where, 'strides', 'an array of positive integers', m.strides);
   }
   for (const k of ['confidence', 'iou'] as const) {
-    if (m[k] !== undefined && !(typeof m[k] === 'number' && m[k] >= 0 && m[k] <= 1)) throw bad(where, k, 'a number from 0 to 1', m[k]);
+    if (m[k] !== undefined && !(typeof m[k] === 'number' && m[k] >= 0 && m[k] <= 1))
+      throw bad(where, k, 'a number from 0 to 1', m[k]);
   }
   if (m.maxDetections !== undefined && !(Number.isInteger(m.maxDetections) && (m.maxDetections as number) >= 0)) {
     throw bad(where, 'maxDetections', 'a non-negative integer', m.maxDetections);
@@ -100,20 +116,39 @@ export function parseVisionManifest(json: unknown, where = VISION_MANIFEST_FILE)
  * Usual preprocessing per task, used for fields a manifest leaves out. Detectors resize like their reference code
  * (`cv2.resize` INTER_LINEAR, no antialiasing: `antialias: false`); classifiers like PIL (antialiased).
  */
-export function defaultPreprocess(task: VisionTask, family: DetectionHead | undefined, width: number, height: number): ImagePreprocessSpec {
+export function defaultPreprocess(
+  task: VisionTask,
+  family: DetectionHead | undefined,
+  width: number,
+  height: number,
+): ImagePreprocessSpec {
   if (task === 'detect') {
     if (family === 'yolox') {
       return {
-        width, height, resize: 'letterbox', letterboxAlign: 'top-left', padValue: 114, antialias: false,
-        channelOrder: 'bgr', layout: 'chw', scale: 1,
+        width,
+        height,
+        resize: 'letterbox',
+        letterboxAlign: 'top-left',
+        padValue: 114,
+        antialias: false,
+        channelOrder: 'bgr',
+        layout: 'chw',
+        scale: 1,
       };
     }
     if (family === 'fastestdet') {
       return { width, height, resize: 'stretch', antialias: false, channelOrder: 'bgr', layout: 'chw', scale: 1 / 255 };
     }
     return {
-      width, height, resize: 'letterbox', letterboxAlign: 'center', padValue: 114, antialias: false,
-      channelOrder: 'rgb', layout: 'chw', scale: 1 / 255,
+      width,
+      height,
+      resize: 'letterbox',
+      letterboxAlign: 'center',
+      padValue: 114,
+      antialias: false,
+      channelOrder: 'rgb',
+      layout: 'chw',
+      scale: 1 / 255,
     };
   }
   // ImageNet-style classification / embedding.
@@ -144,7 +179,10 @@ export function mergeManifestInput(
   try {
     validatePreprocessSpec(spec);
   } catch (e) {
-    throw new ModelUnrecognizedError(`${where}: invalid "input": ${(e as Error).message}`, { cause: e, details: { where } });
+    throw new ModelUnrecognizedError(`${where}: invalid "input": ${(e as Error).message}`, {
+      cause: e,
+      details: { where },
+    });
   }
   return spec;
 }

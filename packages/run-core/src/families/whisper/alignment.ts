@@ -113,7 +113,8 @@ export function alignmentMatrix(
   frames: number,
   medfiltWidth = 7,
 ): Float32Array {
-  if (frames < 1 || frames > srcFrames) throw new RangeError(`'frames' must be in [1, ${srcFrames}] but received ${frames}.`);
+  if (frames < 1 || frames > srcFrames)
+    throw new RangeError(`'frames' must be in [1, ${srcFrames}] but received ${frames}.`);
   const out = new Float64Array(tokens * frames);
   const w = new Float32Array(tokens * frames);
   for (const head of heads) {
@@ -263,14 +264,16 @@ export function wordsFromMatrix(
   language = 'en',
 ): WordTiming[] {
   const n = textTokens.length + 1;
-  if (matrix.length !== n * frames) throw new RangeError(`'matrix' has ${matrix.length} values, expected ${n} × ${frames}.`);
+  if (matrix.length !== n * frames)
+    throw new RangeError(`'matrix' has ${matrix.length} values, expected ${n} × ${frames}.`);
   const neg = new Float64Array(matrix.length);
   for (let k = 0; k < matrix.length; k++) neg[k] = -(matrix[k] as number);
   const { textIndices, timeIndices } = dtw(neg, n, frames);
   const { words, wordTokens } = splitToWordTokens([...textTokens, eot], tokenizer, eot, language);
   if (wordTokens.length <= 1) return [];
   const boundaries = [0];
-  for (let k = 0; k < wordTokens.length - 1; k++) boundaries.push((boundaries[k] as number) + (wordTokens[k] as number[]).length);
+  for (let k = 0; k < wordTokens.length - 1; k++)
+    boundaries.push((boundaries[k] as number) + (wordTokens[k] as number[]).length);
   const jumpTimes: number[] = [];
   textIndices.forEach((t, k) => {
     if (k === 0 || t !== textIndices[k - 1]) jumpTimes.push((timeIndices[k] as number) / ALIGNMENT_FRAMES_PER_SECOND);

@@ -148,7 +148,8 @@ export class WhisperSpeechToText extends STTBackend {
     this.assertLoaded();
     const opts = { ...this.defaults, ...options };
     const rate = options.sampleRate ?? WHISPER_SAMPLE_RATE;
-    if (!Number.isInteger(rate) || rate < 1000 || rate > 768000) throw invalidParameter('sampleRate', 'an integer in [1000, 768000] (Hz)', rate);
+    if (!Number.isInteger(rate) || rate < 1000 || rate > 768000)
+      throw invalidParameter('sampleRate', 'an integer in [1000, 768000] (Hz)', rate);
     const { vad } = this.loaded as { vad?: SpeechDetector };
     const useVad = opts.vad !== false && vad !== undefined;
     const maxSeconds = opts.maxDurationSeconds ?? 3 * 3600;
@@ -164,8 +165,18 @@ export class WhisperSpeechToText extends STTBackend {
         const r = await this.transcribeSamples(piece, { ...opts, ...(language ? { language } : {}) });
         language ??= r.language;
         for (const s of r.segments) {
-          const seg = { ...s, id: segments.length, start: round2(s.start + bufferStart), end: round2(s.end + bufferStart) };
-          if (seg.words) seg.words = seg.words.map((w) => ({ ...w, start: round2(w.start + bufferStart), end: round2(w.end + bufferStart) }));
+          const seg = {
+            ...s,
+            id: segments.length,
+            start: round2(s.start + bufferStart),
+            end: round2(s.end + bufferStart),
+          };
+          if (seg.words)
+            seg.words = seg.words.map((w) => ({
+              ...w,
+              start: round2(w.start + bufferStart),
+              end: round2(w.end + bufferStart),
+            }));
           segments.push(seg);
           texts.push(seg.text);
           yield { type: 'segment', segment: seg } as TranscriptionEvent;
@@ -178,7 +189,8 @@ export class WhisperSpeechToText extends STTBackend {
     };
     let sinceCheck = 0;
     for await (const chunk of chunks) {
-      if (!(chunk instanceof Float32Array)) throw invalidParameter('chunk', 'a Float32Array of mono PCM samples', chunk);
+      if (!(chunk instanceof Float32Array))
+        throw invalidParameter('chunk', 'a Float32Array of mono PCM samples', chunk);
       const pcm = rate === WHISPER_SAMPLE_RATE ? chunk : resample(chunk, rate, WHISPER_SAMPLE_RATE);
       total += pcm.length;
       if (total / WHISPER_SAMPLE_RATE > maxSeconds) {
@@ -194,12 +206,13 @@ export class WhisperSpeechToText extends STTBackend {
       sinceCheck += pcm.length;
       if (useVad && sinceCheck >= WHISPER_SAMPLE_RATE / 2) {
         sinceCheck = 0;
-        const regions = await (vad).detect(buffer, WHISPER_SAMPLE_RATE, opts.signal);
+        const regions = await vad.detect(buffer, WHISPER_SAMPLE_RATE, opts.signal);
         const seconds = buffer.length / WHISPER_SAMPLE_RATE;
         // A region that ended at least 0.5 s before the buffer's end is complete: cut after it.
         const done = regions.filter((r) => r.end < seconds - 0.5);
         const last = done[done.length - 1];
-        if (last) yield* emit.call(this, Math.min(buffer.length, Math.ceil((last.end + VAD_PAD) * WHISPER_SAMPLE_RATE)), false);
+        if (last)
+          yield* emit.call(this, Math.min(buffer.length, Math.ceil((last.end + VAD_PAD) * WHISPER_SAMPLE_RATE)), false);
         else if (regions.length === 0 && seconds > 30) {
           // Only silence so far: drop all but the last second.
           bufferStart += seconds - 1;
@@ -226,7 +239,10 @@ export class WhisperSpeechToText extends STTBackend {
    * Transcribes several recordings. Inputs of at most 30 s (after VAD is off) share one batched encoder run when
    * the encoder has a dynamic batch dim; longer ones go through `transcribe`. Results are in input order.
    */
-  override async batchTranscribe(audios: readonly AudioInput[], options: WhisperTranscribeOptions = {}): Promise<TranscriptionResult[]> {
+  override async batchTranscribe(
+    audios: readonly AudioInput[],
+    options: WhisperTranscribeOptions = {},
+  ): Promise<TranscriptionResult[]> {
     this.assertLoaded();
     const opts = { ...this.defaults, ...options };
     const { pipeline, vad } = this.loaded as { pipeline: WhisperPipeline; vad?: SpeechDetector };

@@ -187,7 +187,12 @@ async function beamSearch(ctx: Ctx, prefix: number[], sotIndex: number, maxNew: 
   const hidden = repeatBatch(ctx.hidden, width);
   const state: DecoderState = runner.newState(width);
   let beams: Beam[] = Array.from({ length: width }, () => ({ tokens: [], lps: [], sum: 0 }));
-  let logits = await runner.step(state, beams.map(() => prefix), hidden, { useCache, signal: opts.signal });
+  let logits = await runner.step(
+    state,
+    beams.map(() => prefix),
+    hidden,
+    { useCache, signal: opts.signal },
+  );
   const noSpeechProb = sp.noSpeech === undefined ? 0 : softmaxAt(row(logits, 0, sotIndex), sp.noSpeech);
   const finished: Beam[] = [];
   const lpRows = Array.from({ length: width }, () => new Float32Array(logits.vocab));
@@ -228,7 +233,9 @@ async function beamSearch(ctx: Ctx, prefix: number[], sotIndex: number, maxNew: 
     }
     runner.reorder(state, sources);
     beams = next;
-    const ids = useCache ? beams.map((b) => [b.tokens[b.tokens.length - 1] as number]) : beams.map((b) => [...prefix, ...b.tokens]);
+    const ids = useCache
+      ? beams.map((b) => [b.tokens[b.tokens.length - 1] as number])
+      : beams.map((b) => [...prefix, ...b.tokens]);
     logits = await runner.step(state, ids, hidden, { useCache, signal: opts.signal });
   }
   const candidates = finished.length > 0 ? finished : beams;

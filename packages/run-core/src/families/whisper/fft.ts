@@ -166,67 +166,69 @@ export class RealFft {
     const twIm = tw.im;
     if (p === 2) {
       // j % ns == k for j = k, k + ns, …: no modulo in the loop.
-      for (let k = 0; k < ns; k++) for (let j = k; j < stride; j += ns) {
-        const w = k * 2 + 1;
-        const ar = xRe[j] as number;
-        const ai = xIm[j] as number;
-        const br0 = xRe[j + stride] as number;
-        const bi0 = xIm[j + stride] as number;
-        const wr = twRe[w] as number;
-        const wi = twIm[w] as number;
-        const br = br0 * wr - bi0 * wi;
-        const bi = br0 * wi + bi0 * wr;
-        const d = (j - k) * 2 + k;
-        yRe[d] = ar + br;
-        yIm[d] = ai + bi;
-        yRe[d + ns] = ar - br;
-        yIm[d + ns] = ai - bi;
-      }
+      for (let k = 0; k < ns; k++)
+        for (let j = k; j < stride; j += ns) {
+          const w = k * 2 + 1;
+          const ar = xRe[j] as number;
+          const ai = xIm[j] as number;
+          const br0 = xRe[j + stride] as number;
+          const bi0 = xIm[j + stride] as number;
+          const wr = twRe[w] as number;
+          const wi = twIm[w] as number;
+          const br = br0 * wr - bi0 * wi;
+          const bi = br0 * wi + bi0 * wr;
+          const d = (j - k) * 2 + k;
+          yRe[d] = ar + br;
+          yIm[d] = ai + bi;
+          yRe[d + ns] = ar - br;
+          yIm[d + ns] = ai - bi;
+        }
       return;
     }
     if (p === 4) {
       // j % ns == k for j = k, k + ns, …: no modulo in the loop.
-      for (let k = 0; k < ns; k++) for (let j = k; j < stride; j += ns) {
-        const t = k * 4;
-        const v0r = xRe[j] as number;
-        const v0i = xIm[j] as number;
-        let r = xRe[j + stride] as number;
-        let i = xIm[j + stride] as number;
-        let wr = twRe[t + 1] as number;
-        let wi = twIm[t + 1] as number;
-        const v1r = r * wr - i * wi;
-        const v1i = r * wi + i * wr;
-        r = xRe[j + 2 * stride] as number;
-        i = xIm[j + 2 * stride] as number;
-        wr = twRe[t + 2] as number;
-        wi = twIm[t + 2] as number;
-        const v2r = r * wr - i * wi;
-        const v2i = r * wi + i * wr;
-        r = xRe[j + 3 * stride] as number;
-        i = xIm[j + 3 * stride] as number;
-        wr = twRe[t + 3] as number;
-        wi = twIm[t + 3] as number;
-        const v3r = r * wr - i * wi;
-        const v3i = r * wi + i * wr;
-        const s02r = v0r + v2r;
-        const s02i = v0i + v2i;
-        const d02r = v0r - v2r;
-        const d02i = v0i - v2i;
-        const s13r = v1r + v3r;
-        const s13i = v1i + v3i;
-        const d13r = v1r - v3r;
-        const d13i = v1i - v3i;
-        const d = (j - k) * 4 + k;
-        yRe[d] = s02r + s13r;
-        yIm[d] = s02i + s13i;
-        // X1 = d02 - i*d13 ; X3 = d02 + i*d13
-        yRe[d + ns] = d02r + d13i;
-        yIm[d + ns] = d02i - d13r;
-        yRe[d + 2 * ns] = s02r - s13r;
-        yIm[d + 2 * ns] = s02i - s13i;
-        yRe[d + 3 * ns] = d02r - d13i;
-        yIm[d + 3 * ns] = d02i + d13r;
-      }
+      for (let k = 0; k < ns; k++)
+        for (let j = k; j < stride; j += ns) {
+          const t = k * 4;
+          const v0r = xRe[j] as number;
+          const v0i = xIm[j] as number;
+          let r = xRe[j + stride] as number;
+          let i = xIm[j + stride] as number;
+          let wr = twRe[t + 1] as number;
+          let wi = twIm[t + 1] as number;
+          const v1r = r * wr - i * wi;
+          const v1i = r * wi + i * wr;
+          r = xRe[j + 2 * stride] as number;
+          i = xIm[j + 2 * stride] as number;
+          wr = twRe[t + 2] as number;
+          wi = twIm[t + 2] as number;
+          const v2r = r * wr - i * wi;
+          const v2i = r * wi + i * wr;
+          r = xRe[j + 3 * stride] as number;
+          i = xIm[j + 3 * stride] as number;
+          wr = twRe[t + 3] as number;
+          wi = twIm[t + 3] as number;
+          const v3r = r * wr - i * wi;
+          const v3i = r * wi + i * wr;
+          const s02r = v0r + v2r;
+          const s02i = v0i + v2i;
+          const d02r = v0r - v2r;
+          const d02i = v0i - v2i;
+          const s13r = v1r + v3r;
+          const s13i = v1i + v3i;
+          const d13r = v1r - v3r;
+          const d13i = v1i - v3i;
+          const d = (j - k) * 4 + k;
+          yRe[d] = s02r + s13r;
+          yIm[d] = s02i + s13i;
+          // X1 = d02 - i*d13 ; X3 = d02 + i*d13
+          yRe[d + ns] = d02r + d13i;
+          yIm[d + ns] = d02i - d13r;
+          yRe[d + 2 * ns] = s02r - s13r;
+          yIm[d + 2 * ns] = s02i - s13i;
+          yRe[d + 3 * ns] = d02r - d13i;
+          yIm[d + 3 * ns] = d02i + d13r;
+        }
       return;
     }
     if (p === 5) {
@@ -236,96 +238,98 @@ export class RealFft {
       const s1 = S5_1;
       const s2 = S5_2;
       // j % ns == k for j = k, k + ns, …: no modulo in the loop.
-      for (let k = 0; k < ns; k++) for (let j = k; j < stride; j += ns) {
-        const t = k * 5;
-        const v0r = xRe[j] as number;
-        const v0i = xIm[j] as number;
-        let r = xRe[j + stride] as number;
-        let i = xIm[j + stride] as number;
-        let wr = twRe[t + 1] as number;
-        let wi = twIm[t + 1] as number;
-        const v1r = r * wr - i * wi;
-        const v1i = r * wi + i * wr;
-        r = xRe[j + 2 * stride] as number;
-        i = xIm[j + 2 * stride] as number;
-        wr = twRe[t + 2] as number;
-        wi = twIm[t + 2] as number;
-        const v2r = r * wr - i * wi;
-        const v2i = r * wi + i * wr;
-        r = xRe[j + 3 * stride] as number;
-        i = xIm[j + 3 * stride] as number;
-        wr = twRe[t + 3] as number;
-        wi = twIm[t + 3] as number;
-        const v3r = r * wr - i * wi;
-        const v3i = r * wi + i * wr;
-        r = xRe[j + 4 * stride] as number;
-        i = xIm[j + 4 * stride] as number;
-        wr = twRe[t + 4] as number;
-        wi = twIm[t + 4] as number;
-        const v4r = r * wr - i * wi;
-        const v4i = r * wi + i * wr;
-        const t1r = v1r + v4r;
-        const t1i = v1i + v4i;
-        const t2r = v2r + v3r;
-        const t2i = v2i + v3i;
-        const t3r = v1r - v4r;
-        const t3i = v1i - v4i;
-        const t4r = v2r - v3r;
-        const t4i = v2i - v3i;
-        const a1r = v0r + c1 * t1r + c2 * t2r;
-        const a1i = v0i + c1 * t1i + c2 * t2i;
-        const a2r = v0r + c2 * t1r + c1 * t2r;
-        const a2i = v0i + c2 * t1i + c1 * t2i;
-        const b1r = s1 * t3r + s2 * t4r;
-        const b1i = s1 * t3i + s2 * t4i;
-        const b2r = s2 * t3r - s1 * t4r;
-        const b2i = s2 * t3i - s1 * t4i;
-        const d = (j - k) * 5 + k;
-        yRe[d] = v0r + t1r + t2r;
-        yIm[d] = v0i + t1i + t2i;
-        // y1 = a1 - i*b1, y4 = a1 + i*b1, y2 = a2 - i*b2, y3 = a2 + i*b2 (forward transform, w = e^{-2πi/5})
-        yRe[d + ns] = a1r + b1i;
-        yIm[d + ns] = a1i - b1r;
-        yRe[d + 4 * ns] = a1r - b1i;
-        yIm[d + 4 * ns] = a1i + b1r;
-        yRe[d + 2 * ns] = a2r + b2i;
-        yIm[d + 2 * ns] = a2i - b2r;
-        yRe[d + 3 * ns] = a2r - b2i;
-        yIm[d + 3 * ns] = a2i + b2r;
-      }
+      for (let k = 0; k < ns; k++)
+        for (let j = k; j < stride; j += ns) {
+          const t = k * 5;
+          const v0r = xRe[j] as number;
+          const v0i = xIm[j] as number;
+          let r = xRe[j + stride] as number;
+          let i = xIm[j + stride] as number;
+          let wr = twRe[t + 1] as number;
+          let wi = twIm[t + 1] as number;
+          const v1r = r * wr - i * wi;
+          const v1i = r * wi + i * wr;
+          r = xRe[j + 2 * stride] as number;
+          i = xIm[j + 2 * stride] as number;
+          wr = twRe[t + 2] as number;
+          wi = twIm[t + 2] as number;
+          const v2r = r * wr - i * wi;
+          const v2i = r * wi + i * wr;
+          r = xRe[j + 3 * stride] as number;
+          i = xIm[j + 3 * stride] as number;
+          wr = twRe[t + 3] as number;
+          wi = twIm[t + 3] as number;
+          const v3r = r * wr - i * wi;
+          const v3i = r * wi + i * wr;
+          r = xRe[j + 4 * stride] as number;
+          i = xIm[j + 4 * stride] as number;
+          wr = twRe[t + 4] as number;
+          wi = twIm[t + 4] as number;
+          const v4r = r * wr - i * wi;
+          const v4i = r * wi + i * wr;
+          const t1r = v1r + v4r;
+          const t1i = v1i + v4i;
+          const t2r = v2r + v3r;
+          const t2i = v2i + v3i;
+          const t3r = v1r - v4r;
+          const t3i = v1i - v4i;
+          const t4r = v2r - v3r;
+          const t4i = v2i - v3i;
+          const a1r = v0r + c1 * t1r + c2 * t2r;
+          const a1i = v0i + c1 * t1i + c2 * t2i;
+          const a2r = v0r + c2 * t1r + c1 * t2r;
+          const a2i = v0i + c2 * t1i + c1 * t2i;
+          const b1r = s1 * t3r + s2 * t4r;
+          const b1i = s1 * t3i + s2 * t4i;
+          const b2r = s2 * t3r - s1 * t4r;
+          const b2i = s2 * t3i - s1 * t4i;
+          const d = (j - k) * 5 + k;
+          yRe[d] = v0r + t1r + t2r;
+          yIm[d] = v0i + t1i + t2i;
+          // y1 = a1 - i*b1, y4 = a1 + i*b1, y2 = a2 - i*b2, y3 = a2 + i*b2 (forward transform, w = e^{-2πi/5})
+          yRe[d + ns] = a1r + b1i;
+          yIm[d + ns] = a1i - b1r;
+          yRe[d + 4 * ns] = a1r - b1i;
+          yIm[d + 4 * ns] = a1i + b1r;
+          yRe[d + 2 * ns] = a2r + b2i;
+          yIm[d + 2 * ns] = a2i - b2r;
+          yRe[d + 3 * ns] = a2r - b2i;
+          yIm[d + 3 * ns] = a2i + b2r;
+        }
       return;
     }
     const rootRe = this.rootsRe.get(p) as Float64Array;
     const rootIm = this.rootsIm.get(p) as Float64Array;
     const vRe = new Float64Array(p);
     const vIm = new Float64Array(p);
-    for (let k = 0; k < ns; k++) for (let j = k; j < stride; j += ns) {
-      const t = k * p;
-      for (let r = 0; r < p; r++) {
-        const xr = xRe[j + r * stride] as number;
-        const xi = xIm[j + r * stride] as number;
-        const wr = twRe[t + r] as number;
-        const wi = twIm[t + r] as number;
-        vRe[r] = xr * wr - xi * wi;
-        vIm[r] = xr * wi + xi * wr;
-      }
-      const d = (j - k) * p + k;
-      for (let q = 0; q < p; q++) {
-        let sr = 0;
-        let si = 0;
+    for (let k = 0; k < ns; k++)
+      for (let j = k; j < stride; j += ns) {
+        const t = k * p;
         for (let r = 0; r < p; r++) {
-          const idx = (q * r) % p;
-          const wr = rootRe[idx] as number;
-          const wi = rootIm[idx] as number;
-          const a = vRe[r] as number;
-          const b = vIm[r] as number;
-          sr += a * wr - b * wi;
-          si += a * wi + b * wr;
+          const xr = xRe[j + r * stride] as number;
+          const xi = xIm[j + r * stride] as number;
+          const wr = twRe[t + r] as number;
+          const wi = twIm[t + r] as number;
+          vRe[r] = xr * wr - xi * wi;
+          vIm[r] = xr * wi + xi * wr;
         }
-        yRe[d + q * ns] = sr;
-        yIm[d + q * ns] = si;
+        const d = (j - k) * p + k;
+        for (let q = 0; q < p; q++) {
+          let sr = 0;
+          let si = 0;
+          for (let r = 0; r < p; r++) {
+            const idx = (q * r) % p;
+            const wr = rootRe[idx] as number;
+            const wi = rootIm[idx] as number;
+            const a = vRe[r] as number;
+            const b = vIm[r] as number;
+            sr += a * wr - b * wi;
+            si += a * wi + b * wr;
+          }
+          yRe[d + q * ns] = sr;
+          yIm[d + q * ns] = si;
+        }
       }
-    }
   }
 }
 

@@ -5,7 +5,13 @@ export * from './float16.js';
 export * from './tokenizer.js';
 export * from './config.js';
 export * from './runner.js';
-export { decodeWindow, compressionRatio, buildPrefix, type WindowDecodeOptions, type WindowDecodeResult } from './decode.js';
+export {
+  decodeWindow,
+  compressionRatio,
+  buildPrefix,
+  type WindowDecodeOptions,
+  type WindowDecodeResult,
+} from './decode.js';
 export { applyTimestampRules, rowStats, seededRandom, type RowStats, type TimestampRuleTokens } from './logits.js';
 export * from './transcribe.js';
 export * from './alignment.js';

@@ -138,7 +138,8 @@ let fftCache: RealFft | undefined;
 export function logMelSpectrogram(samples: Float32Array, options: LogMelOptions = {}): LogMel {
   const nMels = options.nMels ?? 80;
   const nSamples = options.nSamples ?? WHISPER_CHUNK_SAMPLES;
-  if (!Number.isInteger(nMels) || nMels < 1 || nMels > 512) throw invalidParameter('nMels', 'an integer in [1, 512]', nMels);
+  if (!Number.isInteger(nMels) || nMels < 1 || nMels > 512)
+    throw invalidParameter('nMels', 'an integer in [1, 512]', nMels);
   if (!Number.isInteger(nSamples) || nSamples < WHISPER_N_FFT) {
     throw invalidParameter('nSamples', `an integer >= ${WHISPER_N_FFT}`, nSamples);
   }

@@ -38,13 +38,17 @@ const PAST_RE = /^past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)$/;
 
 function toType(t: Tensor, type: TensorType | 'unknown'): Tensor {
   if (type === 'unknown' || type === t.type) return t;
-  if (type === 'float16' && t.type === 'float32') return createTensor('float16', float32ToFloat16(t.data as Float32Array), t.dims);
-  if (type === 'float32' && t.type === 'float16') return createTensor('float32', float16ToFloat32(t.data as Uint16Array), t.dims);
+  if (type === 'float16' && t.type === 'float32')
+    return createTensor('float16', float32ToFloat16(t.data as Float32Array), t.dims);
+  if (type === 'float32' && t.type === 'float16')
+    return createTensor('float32', float16ToFloat32(t.data as Uint16Array), t.dims);
   throw new TensorShapeError(`Cannot convert a ${t.type} tensor to ${type}.`);
 }
 
 function emptyOf(type: TensorType | 'unknown', dims: number[]): Tensor {
-  return type === 'float16' ? createTensor('float16', new Uint16Array(0), dims) : createTensor('float32', new Float32Array(0), dims);
+  return type === 'float16'
+    ? createTensor('float16', new Uint16Array(0), dims)
+    : createTensor('float32', new Float32Array(0), dims);
 }
 
 /** Gathers rows of dim 0. */
@@ -126,7 +130,8 @@ export class WhisperRunner {
     const outNames = (cachedSession?.outputs ?? []).map((o) => o.name);
     for (const session of [dec, sessions.decoderWithPast]) {
       for (const o of session?.outputs ?? []) {
-        if (o.name.startsWith('present.')) this.pastNameOf.set(o.name, o.name.replace(/^present\./, 'past_key_values.'));
+        if (o.name.startsWith('present.'))
+          this.pastNameOf.set(o.name, o.name.replace(/^present\./, 'past_key_values.'));
       }
     }
     const wanted = outNames.filter((n) => n === 'logits' || (n.startsWith('present.') && !n.includes('.encoder.')));
@@ -264,7 +269,9 @@ export class WhisperRunner {
       // The runtime's present tensors become the next step's past inputs as they are (no copy, no conversion).
       const next = first ? new Map<string, Tensor>() : (state.past as Map<string, Tensor>);
       for (const name in out) {
-        const pastName = this.pastNameOf.get(name) ?? (name.startsWith('present.') ? name.replace(/^present\./, 'past_key_values.') : undefined);
+        const pastName =
+          this.pastNameOf.get(name) ??
+          (name.startsWith('present.') ? name.replace(/^present\./, 'past_key_values.') : undefined);
         if (pastName === undefined) continue;
         // After the first step the encoder K/V never change (merged graphs echo them or return empties).
         if (!first && pastName.includes('.encoder.')) continue;

@@ -6,7 +6,12 @@ import {
   throwIfAborted,
 } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-import type { SpeechSegment, TranscriptionResult, TranscriptionSegment, TranscriptionWord } from '../../types/speech.js';
+import type {
+  SpeechSegment,
+  TranscriptionResult,
+  TranscriptionSegment,
+  TranscriptionWord,
+} from '../../types/speech.js';
 import type { WhisperModelConfig } from './config.js';
 import {
   APPEND_PUNCTUATIONS,
@@ -96,7 +101,9 @@ export class WhisperPipeline {
    */
   get wordTimestampMethod(): WordTimestampMethod {
     const have = this.runner.crossAttentionLayers;
-    return this.alignmentHeads().every(([l]) => have.includes(l)) && have.length > 0 ? 'cross-attention' : 'interpolation';
+    return this.alignmentHeads().every(([l]) => have.includes(l)) && have.length > 0
+      ? 'cross-attention'
+      : 'interpolation';
   }
 
   /** `alignment_heads` of generation_config.json, or OpenAI's default: every head of the upper half of the layers. */
@@ -188,13 +195,20 @@ export class WhisperPipeline {
         const a = alignment[i] as WordTiming;
         if (a.end - a.start > maxDuration) {
           if (a.word !== '' && sentenceEnd.includes(a.word)) a.end = a.start + maxDuration;
-          else if ((alignment[i - 1] as WordTiming).word !== '' && sentenceEnd.includes((alignment[i - 1] as WordTiming).word)) {
+          else if (
+            (alignment[i - 1] as WordTiming).word !== '' &&
+            sentenceEnd.includes((alignment[i - 1] as WordTiming).word)
+          ) {
             a.start = a.end - maxDuration;
           }
         }
       }
     }
-    mergePunctuations(alignment, options.prependPunctuations ?? PREPEND_PUNCTUATIONS, options.appendPunctuations ?? APPEND_PUNCTUATIONS);
+    mergePunctuations(
+      alignment,
+      options.prependPunctuations ?? PREPEND_PUNCTUATIONS,
+      options.appendPunctuations ?? APPEND_PUNCTUATIONS,
+    );
     const timeOffset = ((segments[0] as TranscriptionSegment).seek * WHISPER_HOP_LENGTH) / WHISPER_SAMPLE_RATE;
     let wordIndex = 0;
     let last = lastSpeechTimestamp;
@@ -205,7 +219,12 @@ export class WhisperPipeline {
       while (wordIndex < alignment.length && saved < textTokens.length) {
         const t = alignment[wordIndex] as WordTiming;
         if (t.word) {
-          words.push({ word: t.word, start: round2(timeOffset + t.start), end: round2(timeOffset + t.end), probability: t.probability });
+          words.push({
+            word: t.word,
+            start: round2(timeOffset + t.start),
+            end: round2(timeOffset + t.end),
+            probability: t.probability,
+          });
         }
         saved += t.tokens.length;
         wordIndex++;
@@ -217,7 +236,8 @@ export class WhisperPipeline {
         const second = words[1];
         if (
           first.end - last > medianDuration * 4 &&
-          (first.end - first.start > maxDuration || (second !== undefined && second.end - first.start > maxDuration * 2))
+          (first.end - first.start > maxDuration ||
+            (second !== undefined && second.end - first.start > maxDuration * 2))
         ) {
           if (second && second.end - second.start > maxDuration) {
             const boundary = Math.max(second.end / 2, second.end - maxDuration);
@@ -252,7 +272,8 @@ export class WhisperPipeline {
   /** Resolves the language option to a code and token; throws {@link LanguageUnsupportedError}. */
   resolveLanguage(language: string | undefined): { code: string; token: number | undefined } | undefined {
     if (language === undefined) return this.config.isMultilingual ? undefined : { code: 'en', token: undefined };
-    if (typeof language !== 'string' || language.trim() === '') throw invalidParameter('language', 'an ISO 639-1 code like "en"', language);
+    if (typeof language !== 'string' || language.trim() === '')
+      throw invalidParameter('language', 'an ISO 639-1 code like "en"', language);
     const code = language.trim().toLowerCase();
     if (!this.config.isMultilingual) {
       if (code === 'en') return { code, token: undefined };
@@ -311,7 +332,8 @@ export class WhisperPipeline {
     const lpThreshold = options.logprobThreshold ?? -1;
     const nsThreshold = options.noSpeechThreshold ?? 0.6;
     const beamSize = options.beamSize ?? 1;
-    if (!Number.isInteger(beamSize) || beamSize < 1 || beamSize > 16) throw invalidParameter('beamSize', 'an integer in [1, 16]', beamSize);
+    if (!Number.isInteger(beamSize) || beamSize < 1 || beamSize > 16)
+      throw invalidParameter('beamSize', 'an integer in [1, 16]', beamSize);
     let result: WindowDecodeResult | undefined;
     for (const t of ladder) {
       result = await decodeWindow(this.runner, this.tokenizer, this.config, hidden, {
@@ -342,9 +364,12 @@ export class WhisperPipeline {
     firstWindowHidden?: Tensor,
   ): Promise<WhisperTranscriptionResult> {
     const task = options.task ?? 'transcribe';
-    if (task !== 'transcribe' && task !== 'translate') throw invalidParameter('task', "'transcribe' or 'translate'", task);
+    if (task !== 'transcribe' && task !== 'translate')
+      throw invalidParameter('task', "'transcribe' or 'translate'", task);
     if (task === 'translate' && !this.config.isMultilingual) {
-      throw new UnsupportedOperationError('This Whisper model is English-only and cannot translate. Use a multilingual model.');
+      throw new UnsupportedOperationError(
+        'This Whisper model is English-only and cannot translate. Use a multilingual model.',
+      );
     }
     let language = this.resolveLanguage(options.language);
     const duration = samples.length / WHISPER_SAMPLE_RATE;
@@ -375,7 +400,9 @@ export class WhisperPipeline {
       const segmentSize = Math.min(WHISPER_CHUNK_FRAMES, contentFrames - seek);
       const segmentDuration = (segmentSize * WHISPER_HOP_LENGTH) / WHISPER_SAMPLE_RATE;
       const hidden =
-        seek === 0 && firstWindowHidden ? firstWindowHidden : await this.encode(sliceFrames(mel, seek), 1, options.signal);
+        seek === 0 && firstWindowHidden
+          ? firstWindowHidden
+          : await this.encode(sliceFrames(mel, seek), 1, options.signal);
       if (!language) {
         const detected = await this.detectLanguage(hidden, options.signal);
         language = { code: detected.code, token: this.tokenizer.languageToken(detected.code) };
@@ -489,7 +516,10 @@ export class WhisperPipeline {
    * Transcribes several recordings; those of at most 30 s share one batched encoder run, the rest (and all
    * decoding) go one by one.
    */
-  async transcribeBatch(inputs: readonly Float32Array[], options: WhisperDecodeOptions = {}): Promise<WhisperTranscriptionResult[]> {
+  async transcribeBatch(
+    inputs: readonly Float32Array[],
+    options: WhisperDecodeOptions = {},
+  ): Promise<WhisperTranscriptionResult[]> {
     const short = inputs.map((s, i) => ({ s, i })).filter(({ s }) => s.length <= WHISPER_CHUNK_SAMPLES && s.length > 0);
     const hiddenOf = new Map<number, Tensor>();
     const maxBatch = 8;
@@ -511,7 +541,8 @@ export class WhisperPipeline {
       });
     }
     const out: WhisperTranscriptionResult[] = [];
-    for (let i = 0; i < inputs.length; i++) out.push(await this.transcribePcm(inputs[i] as Float32Array, options, hiddenOf.get(i)));
+    for (let i = 0; i < inputs.length; i++)
+      out.push(await this.transcribePcm(inputs[i] as Float32Array, options, hiddenOf.get(i)));
     return out;
   }
 
@@ -519,7 +550,12 @@ export class WhisperPipeline {
    * Word timings by interpolation inside a segment: each word gets a share of the segment's span proportional to
    * its characters (the fallback for exports without cross-attention outputs; see docs/speech.md).
    */
-  interpolateWords(tokens: readonly number[], logprobs: readonly number[], start: number, end: number): TranscriptionWord[] {
+  interpolateWords(
+    tokens: readonly number[],
+    logprobs: readonly number[],
+    start: number,
+    end: number,
+  ): TranscriptionWord[] {
     const words: { text: string; lps: number[] }[] = [];
     tokens.forEach((t, i) => {
       if (t >= this.tokenizer.special.eot) return;
