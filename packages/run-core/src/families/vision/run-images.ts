@@ -75,9 +75,18 @@ export async function runImages<R>(
       info.map((im, i) => ({ batchIndex: i, ...im })),
     );
   }
+  // One image per call: prepare image i+1 (decode and resize on libuv's threads) while image i runs, so a
+  // micro-batch on a fixed-batch model keeps both the decoder and the runtime busy.
+  const prepare = (image: ImageInput) => {
+    const pending = preprocessImage(image, spec, { limits: config.limits, signal });
+    pending.catch(() => undefined); // awaited below; this only keeps an early exit from leaving it unhandled
+    return pending;
+  };
   const results: R[] = [];
-  for (const image of images) {
-    const p = await preprocessImage(image, spec, { limits: config.limits, signal });
+  let next = images.length > 0 ? prepare(images[0]!) : undefined;
+  for (let i = 0; i < images.length; i++) {
+    const p = await next!;
+    next = i + 1 < images.length ? prepare(images[i + 1]!) : undefined;
     const feeds: Record<string, Tensor> = {
       ...config.extraFeeds?.(1),
       [config.inputName]: createTensor('float32', p.data, p.dims),
