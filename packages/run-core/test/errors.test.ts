@@ -4,12 +4,12 @@ import * as core from '../src/index.js';
 import { RUN_ERROR_CODES, RunError, invalidParameter, isRunError, throwIfAborted } from '../src/index.js';
 
 const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-const documented = [...docs.matchAll(/^\| `(ERR_RUN_[A-Z_]+)` \|/gm)].map((m) => m[1]);
+const documented = [...docs.matchAll(/^\|\s*`(ERR_RUN_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
 
 describe('docs/errors.md', () => {
   it('lists every error code, once, with a how-to-solve column', () => {
     expect([...documented].sort()).toEqual([...RUN_ERROR_CODES].sort());
-    for (const line of docs.split('\n').filter((l) => l.startsWith('| `ERR_RUN'))) {
+    for (const line of docs.split('\n').filter((l) => /^\|\s*`ERR_RUN/.test(l))) {
       const cells = line
         .split('|')
         .map((c) => c.trim())
