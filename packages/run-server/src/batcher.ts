@@ -9,7 +9,9 @@ interface Pending<I, R> {
 /**
  * Micro-batching in front of a {@link WorkQueue}: single requests with the same options that arrive while the
  * backend is busy are run together in one `batch` call (e.g. `VisionBackend.batchDetect`) when it frees up. With a
- * queue concurrency above 1, waiting requests are split evenly between the slots as they free up.
+ * queue concurrency above 1, waiting requests are split evenly between the slots as they free up. `onIdle` runs
+ * each time the last waiting request of every group has settled, so that an owner that keeps one batcher per option
+ * set can drop it (request options are client-chosen: a batcher kept per distinct value would grow without bound).
  */
 export class MicroBatcher<I, R> {
   private readonly groups = new Map<string, Pending<I, R>[]>();
@@ -19,7 +21,17 @@ export class MicroBatcher<I, R> {
     private readonly queue: WorkQueue,
     private readonly maxBatch: number,
     private readonly batch: (key: string, inputs: I[]) => Promise<R[]>,
+    private readonly onIdle?: () => void,
   ) {}
+
+  /** True when no request waits and no batch is scheduled (a batch may still be running). */
+  get idle(): boolean {
+    return this.groups.size === 0 && this.scheduled.size === 0;
+  }
+
+  private settled(): void {
+    if (this.idle) this.onIdle?.();
+  }
 
   /** Adds one input to the group `key` (same options) and resolves with its own result. */
   submit(key: string, input: I, signal?: AbortSignal): Promise<R> {
@@ -27,21 +39,29 @@ export class MicroBatcher<I, R> {
     // Requests that join a batch already scheduled do not need a queue slot of their own.
     if (!this.scheduled.has(key) || group.length >= this.maxBatch) this.queue.assertRoom();
     return new Promise<R>((resolve, reject) => {
-      const entry: Pending<I, R> = { input, resolve, reject };
+      // The abort listener holds the input (the image bytes): remove it once the request settles.
+      const onAbort = (): void => {
+        const g = this.groups.get(key);
+        const i = g?.indexOf(entry) ?? -1;
+        if (g && i >= 0) {
+          g.splice(i, 1);
+          reject(signal?.reason as Error);
+        }
+      };
+      const entry: Pending<I, R> = {
+        input,
+        resolve: (value) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      };
       group.push(entry);
       this.groups.set(key, group);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const g = this.groups.get(key);
-          const i = g?.indexOf(entry) ?? -1;
-          if (g && i >= 0) {
-            g.splice(i, 1);
-            reject(signal.reason as Error);
-          }
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', onAbort, { once: true });
       if (!this.scheduled.has(key)) this.schedule(key, signal);
     });
   }
@@ -58,7 +78,7 @@ export class MicroBatcher<I, R> {
         const take = group.splice(0, Math.min(this.maxBatch, share));
         if (group.length > 0) this.schedule(key);
         else this.groups.delete(key);
-        if (take.length === 0) return;
+        if (take.length === 0) return this.settled();
         try {
           const results = await this.batch(
             key,
@@ -68,6 +88,7 @@ export class MicroBatcher<I, R> {
         } catch (error) {
           for (const p of take) p.reject(error);
         }
+        this.settled();
       }, signal)
       .catch((error: unknown) => {
         // The slot was refused or the first request gave up while waiting: fail the group's waiting members only
@@ -80,6 +101,7 @@ export class MicroBatcher<I, R> {
         }
         this.groups.delete(key);
         for (const p of group) p.reject(error);
+        this.settled();
       });
   }
 }
