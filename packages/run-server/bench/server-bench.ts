@@ -6,19 +6,28 @@
  * Run from packages/run-server: `pnpm bench`. Options:
  * --iterations N  latency samples per config, in-process and HTTP interleaved (default 40)
  * --seconds S     length of each autocannon run (default 8)
- * --requests N    requests of the memory run (default 5000)
- * --memory-model  model of the memory run: mobilenet (default, faster) or yolox
+ * --requests N    requests of each memory run, after a warm-up of a fifth of that (default 5000; 0 = no memory run)
+ * --memory-model  model of the memory run: mobilenet (default, faster; micro-batching on) or yolox (micro-batching
+ *                 off: batch-1 model); `--memory-config` takes a full `model:cNtN[:nomb]` instead
+ * --memory-settings LIST  comma-separated memory settings, one server process each, parts joined by `+`
+ *                 (default `default,arena2`: glibc's default, then the recommended MALLOC_ARENA_MAX=2):
+ *                 `default` | `arena2` (MALLOC_ARENA_MAX=2) | `jemalloc` (LD_PRELOAD of Debian's libjemalloc2) |
+ *                 `nocache` (sharp.cache(false)), e.g. `default,arena2,jemalloc,nocache,jemalloc+nocache`
+ * --snapshots DIR write V8 heap snapshots of each memory run's server after the warm-up and at the end (writing
+ *                 them grows RSS by ~70 MiB: compare heaps with it, not RSS)
+ * --configs none  skips the latency/throughput table (memory runs only)
  * --configs LIST  comma-separated configs `model:cNtN[:nomb]` (default: the table in docs/benchmarks.md), e.g.
  *                 `yolox:c1t2,yolox:c2t1:nomb` = YOLOX, concurrency 1, 2 intra-op threads, micro-batching on / off
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import type { ChildConfig, ChildRequest } from './server-child.js';
+import type { ChildConfig, ChildMemory, ChildRequest } from './server-child.js';
 
 const { values } = parseArgs({
   allowPositionals: true,
@@ -27,13 +36,15 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
     requests: { type: 'string' },
     'memory-model': { type: 'string' },
+    'memory-config': { type: 'string' },
+    'memory-settings': { type: 'string' },
+    snapshots: { type: 'string' },
     configs: { type: 'string' },
   },
 });
 const iterations = Number(values.iterations ?? 40);
 const seconds = Number(values.seconds ?? 8);
 const requests = Number(values.requests ?? 5000);
-const memoryModel = (values['memory-model'] ?? 'mobilenet') as ChildConfig['model'];
 const DEFAULT_CONFIGS = 'yolox:c1t2,yolox:c2t1,yolox:c2t1:nomb,mobilenet:c1t2,mobilenet:c1t2:nomb,mobilenet:c2t1';
 
 function parseConfig(s: string): ChildConfig {
@@ -41,8 +52,41 @@ function parseConfig(s: string): ChildConfig {
   if (!m) throw new TypeError(`Bad config '${s}': expected model:cNtN[:nomb], e.g. yolox:c2t1`);
   return { model: m[1] as ChildConfig['model'], concurrency: Number(m[2]), threads: Number(m[3]), microBatch: !m[4] };
 }
-const configs = (values.configs ?? DEFAULT_CONFIGS).split(',').map(parseConfig);
+const configs = values.configs === 'none' ? [] : (values.configs ?? DEFAULT_CONFIGS).split(',').map(parseConfig);
 const label = (c: ChildConfig): string => `${c.model} c${c.concurrency} t${c.threads} ${c.microBatch ? 'mb' : 'no-mb'}`;
+const memoryConfig = parseConfig(
+  values['memory-config'] ?? (values['memory-model'] === 'yolox' ? 'yolox:c1t2:nomb' : 'mobilenet:c1t2'),
+);
+
+/** One way to run the memory test's server process: environment, and image-cache setting. */
+interface MemorySetting {
+  name: string;
+  env: Record<string, string>;
+  imageCache?: boolean;
+}
+const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+function parseSetting(s: string): MemorySetting | undefined {
+  const setting: MemorySetting = { name: s.trim(), env: {} };
+  for (const part of setting.name.split('+')) {
+    if (part === 'default') continue;
+    else if (part === 'arena2') setting.env.MALLOC_ARENA_MAX = '2';
+    else if (part === 'jemalloc') {
+      if (!existsSync(JEMALLOC)) {
+        console.log(
+          `memory setting '${setting.name}' skipped: ${JEMALLOC} is missing (apt-get install -y libjemalloc2)`,
+        );
+        return undefined;
+      }
+      setting.env.LD_PRELOAD = JEMALLOC;
+    } else if (part === 'nocache') setting.imageCache = false;
+    else throw new TypeError(`Bad memory setting '${part}': expected default, arena2, jemalloc or nocache`);
+  }
+  return setting;
+}
+const memorySettings = (values['memory-settings'] ?? 'default,arena2')
+  .split(',')
+  .map(parseSetting)
+  .filter((s) => s !== undefined);
 
 const shared = (p: string): string => fileURLToPath(new URL(`../../../../shared/${p}`, import.meta.url));
 const body = JSON.stringify({ image: readFileSync(shared('media/images/dog.jpg')).toString('base64') });
@@ -52,19 +96,25 @@ interface Child {
   url: string;
   ask: <T>(m: ChildRequest) => Promise<T>;
   proc: ChildProcess;
+  /** The malloc the server process runs on (`libc`, or `jemalloc` when preloaded). */
+  allocator: string;
 }
 
-async function startChild(config: ChildConfig): Promise<Child> {
+async function startChild(config: ChildConfig, env: Record<string, string> = {}): Promise<Child> {
   const proc = fork(fileURLToPath(new URL('./server-child.ts', import.meta.url)), [JSON.stringify(config)], {
     execArgv: ['--expose-gc', '--conditions=@llama-pajamas/source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
   });
   let pending: ((m: unknown) => void) | undefined;
+  let allocator = '?';
   const url = await new Promise<string>((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-    proc.on('message', (m: { type: string; url?: string }) => {
-      if (m.type === 'ready') resolve(m.url ?? '');
-      else pending?.(m);
+    proc.on('message', (m: { type: string; url?: string; allocator?: string }) => {
+      if (m.type === 'ready') {
+        allocator = m.allocator ?? '?';
+        resolve(m.url ?? '');
+      } else pending?.(m);
     });
   });
   const ask = <T>(m: ChildRequest): Promise<T> =>
@@ -72,7 +122,7 @@ async function startChild(config: ChildConfig): Promise<Child> {
       pending = (r) => resolve(r as T);
       proc.send(m);
     });
-  return { url, ask, proc };
+  return { url, ask, proc, allocator };
 }
 
 async function stopChild(child: Child): Promise<void> {
@@ -172,47 +222,104 @@ for (const config of configs) {
   await stopChild(child);
 }
 
-console.log(
-  '\n| config | in-process p50 (min) ms | HTTP p50 (min) ms | HTTP ÷ in-process | 1 client req/s | 8 clients req/s | 8 ÷ 1 | 8-client p50 ms | errors |',
-);
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const r of rows) {
+if (rows.length > 0) {
   console.log(
-    `| ${r.config} | ${r.inproc.toFixed(1)} (${r.inprocMin.toFixed(1)}) | ${r.http.toFixed(1)} (${r.httpMin.toFixed(1)}) | ` +
-      `**${(r.http / r.inproc).toFixed(3)}** (${(r.httpMin / r.inprocMin).toFixed(3)}) | ${r.one.toFixed(1)} | ${r.eight.toFixed(1)} | ` +
-      `**${(r.eight / r.one).toFixed(2)}x** | ${r.eightP50.toFixed(0)} | ${r.non2xx} |`,
+    '\n| config | in-process p50 (min) ms | HTTP p50 (min) ms | HTTP ÷ in-process | 1 client req/s | 8 clients req/s | 8 ÷ 1 | 8-client p50 ms | errors |',
   );
-}
-console.log('targets: HTTP ÷ in-process <= 1.10, 8 ÷ 1 clients >= 1.5x');
-
-// 3. Memory: RSS of the server process (after two GCs) before and after N requests (8 clients), after a warm-up
-// of the same load (allocator arenas, onnxruntime's arena for batched shapes and libvips grow to a plateau first;
-// the cold figure is printed too), with a checkpoint every fifth of the run.
-if (requests > 0) {
-  const config: ChildConfig = { model: memoryModel, concurrency: 1, threads: 2, microBatch: true };
-  const child = await startChild(config);
-  const url = `${child.url}${route(config)}`;
-  const rss = async (): Promise<number> => (await child.ask<{ rss: number }>({ type: 'rss' })).rss;
-  const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
-  const cold = await rss();
-  const warmup = Math.max(8, Math.round(requests / 5));
-  let failed = (await cannon(url, 8, { amount: warmup })).non2xx;
-  const before = await rss();
-  const checkpoints: string[] = [];
-  const t = performance.now();
-  for (let done = 0; done < requests;) {
-    const n = Math.min(Math.max(8, Math.round(requests / 5)), requests - done);
-    const r = await cannon(url, 8, { amount: n });
-    failed += r.non2xx + r.errors;
-    done += n;
-    checkpoints.push(`${done}: ${mib(await rss())}`);
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) {
+    console.log(
+      `| ${r.config} | ${r.inproc.toFixed(1)} (${r.inprocMin.toFixed(1)}) | ${r.http.toFixed(1)} (${r.httpMin.toFixed(1)}) | ` +
+        `**${(r.http / r.inproc).toFixed(3)}** (${(r.httpMin / r.inprocMin).toFixed(3)}) | ${r.one.toFixed(1)} | ${r.eight.toFixed(1)} | ` +
+        `**${(r.eight / r.one).toFixed(2)}x** | ${r.eightP50.toFixed(0)} | ${r.non2xx} |`,
+    );
   }
-  const after = await rss();
+  console.log('targets: HTTP ÷ in-process <= 1.10, 8 ÷ 1 clients >= 1.5x');
+}
+
+// 3. Memory: the server process's `process.memoryUsage()` (after two GCs) before and after N requests (8 clients),
+// after a warm-up of the same load (allocator arenas, onnxruntime's arena for batched shapes and libvips grow to a
+// plateau first; the cold figure is printed too), with a checkpoint every fifth of the run; once per memory setting
+// (allocator, libvips cache), each in a fresh server process.
+interface MemoryRow {
+  setting: string;
+  allocator: string;
+  cold: ChildMemory;
+  before: ChildMemory;
+  after: ChildMemory;
+  checkpoints: number[];
+  seconds: number;
+  failed: number;
+}
+const memoryRows: MemoryRow[] = [];
+const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+const pct = (a: number, b: number): string => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%`;
+if (requests > 0) {
+  const config = memoryConfig;
+  if (values.snapshots) mkdirSync(values.snapshots, { recursive: true });
+  for (const setting of memorySettings) {
+    const child = await startChild({ ...config, imageCache: setting.imageCache }, setting.env);
+    const url = `${child.url}${route(config)}`;
+    const mem = (): Promise<ChildMemory> => child.ask<ChildMemory>({ type: 'mem' });
+    const snapshot = async (tag: string): Promise<void> => {
+      if (!values.snapshots) return;
+      const path = join(values.snapshots, `${setting.name}-${tag}.heapsnapshot`);
+      await child.ask({ type: 'snapshot', path });
+    };
+    const cold = await mem();
+    const warmup = Math.max(8, Math.round(requests / 5));
+    let failed = (await cannon(url, 8, { amount: warmup })).non2xx;
+    const before = await mem();
+    await snapshot('warm');
+    const checkpoints: number[] = [];
+    const t = performance.now();
+    for (let done = 0; done < requests;) {
+      const n = Math.min(Math.max(8, Math.round(requests / 5)), requests - done);
+      const r = await cannon(url, 8, { amount: n });
+      failed += r.non2xx + r.errors;
+      done += n;
+      const m = await mem();
+      checkpoints.push(m.rss);
+      console.log(
+        `  [${setting.name}] ${done}: rss ${mib(m.rss)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} ` +
+          `arrayBuffers ${mib(m.arrayBuffers)} MiB; load ${loadavg()[0]?.toFixed(2)}`,
+      );
+    }
+    const after = await mem();
+    await snapshot('end');
+    const row: MemoryRow = {
+      setting: setting.name,
+      allocator: child.allocator,
+      cold,
+      before,
+      after,
+      checkpoints,
+      seconds: (performance.now() - t) / 1000,
+      failed,
+    };
+    memoryRows.push(row);
+    console.log(
+      `memory [${row.setting}, malloc ${row.allocator}] (${label(config)}, ${route(config)}, 8 clients): RSS cold ${mib(cold.rss)} MiB, ` +
+        `after ${warmup} warm-up requests ${mib(before.rss)} MiB, after ${requests} more ${mib(after.rss)} MiB: ` +
+        `${pct(before.rss, after.rss)} (target < 5%; from cold ${pct(cold.rss, after.rss)}); heapUsed ${mib(before.heapUsed)} → ` +
+        `${mib(after.heapUsed)}, external ${mib(before.external)} → ${mib(after.external)} MiB. ` +
+        `${row.seconds.toFixed(0)} s; failed: ${failed}; load ${loadavg()[0]?.toFixed(2)}`,
+    );
+    await stopChild(child);
+  }
   console.log(
-    `\nmemory (${label(config)}, ${route(config)}, 8 clients): RSS cold ${mib(cold)} MiB, after ${warmup} warm-up requests ` +
-      `${mib(before)} MiB, after ${requests} more ${mib(after)} MiB: growth ${(((after - before) / before) * 100).toFixed(2)}% ` +
-      `(target < 5%; from cold ${(((after - cold) / cold) * 100).toFixed(1)}%). Checkpoints (requests: MiB) ${checkpoints.join(', ')}. ` +
-      `${((performance.now() - t) / 1000).toFixed(0)} s; failed: ${failed}; load ${loadavg()[0]?.toFixed(2)}`,
+    `\nmemory: ${label(config)}, ${route(config)}, 8 clients, ${Math.max(8, Math.round(requests / 5))} warm-up + ${requests} requests; MiB after two GCs`,
   );
-  await stopChild(child);
+  console.log(
+    '| setting | malloc | RSS cold | RSS warm | RSS end | growth after warm-up | RSS checkpoints | heapUsed warm → end | external warm → end | failed |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of memoryRows) {
+    console.log(
+      `| ${r.setting} | ${r.allocator} | ${mib(r.cold.rss)} | ${mib(r.before.rss)} | ${mib(r.after.rss)} | ` +
+        `**${pct(r.before.rss, r.after.rss)}** | ${r.checkpoints.map(mib).join(', ')} | ${mib(r.before.heapUsed)} → ${mib(r.after.heapUsed)} | ` +
+        `${mib(r.before.external)} → ${mib(r.after.external)} | ${r.failed} |`,
+    );
+  }
+  console.log('target: RSS growth after warm-up < 5%');
 }

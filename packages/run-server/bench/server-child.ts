@@ -1,11 +1,14 @@
 /**
  * The server side of `server-bench.ts`: one backend and its app in a process of their own, so that the load client
  * does not share their event loop. Started by the bench with the config as JSON in argv[2]; talks over IPC:
- * `ready` (with the URL) once listening; answers `inproc` (one in-process call on the same backend, timed here),
- * `rss` (after two GCs) and `close`.
+ * `ready` (with the URL and the malloc in use) once listening; answers `inproc` (one in-process call on the same
+ * backend, timed here), `rss` / `mem` (`process.memoryUsage()` after two GCs), `snapshot` (a V8 heap snapshot to a
+ * file) and `close`.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import type { VisionBackend } from '@llama-pajamas/run-core';
 import { loadVisionModel } from '@llama-pajamas/run-onnx';
 import { createMultimodalApp } from '../src/index.js';
@@ -18,16 +21,39 @@ export interface ChildConfig {
   /** onnxruntime intra-op threads of the session. */
   threads: number;
   microBatch: boolean;
+  /** `false` turns libvips' operation cache off (`sharp.cache(false)`) before the first image; default: sharp's. */
+  imageCache?: boolean;
 }
 
 /** Messages the child answers. */
-export type ChildRequest = { type: 'inproc' } | { type: 'rss' } | { type: 'close' };
+export type ChildRequest =
+  { type: 'inproc' } | { type: 'rss' } | { type: 'mem' } | { type: 'snapshot'; path: string } | { type: 'close' };
+
+/** The answer to `mem`: `process.memoryUsage()` after two full GCs. */
+export type ChildMemory = NodeJS.MemoryUsage;
 
 const shared = (p: string): string => fileURLToPath(new URL(`../../../../shared/${p}`, import.meta.url));
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 const send = (m: unknown): void => {
   process.send?.(m);
 };
+
+// The child's libc malloc or a preloaded one (LD_PRELOAD=…libjemalloc.so.2), read from the mapped libraries.
+const maps = ((): string => {
+  try {
+    return readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    return '';
+  }
+})();
+const allocator = /libjemalloc/.test(maps) ? 'jemalloc' : /libtcmalloc/.test(maps) ? 'tcmalloc' : 'libc';
+if (config.imageCache === false) {
+  // sharp is run-core's dependency, not ours: resolve it from there (the setting is libvips-wide).
+  const sharp = createRequire(fileURLToPath(new URL('../../run-core/package.json', import.meta.url)))('sharp') as {
+    cache: (on: boolean) => unknown;
+  };
+  sharp.cache(false);
+}
 
 const image = new Uint8Array(readFileSync(shared('media/images/dog.jpg')));
 let backend: VisionBackend;
@@ -68,10 +94,14 @@ process.on('message', (m: ChildRequest) => {
       const t = performance.now();
       await call();
       send({ type: 'inproc', ms: performance.now() - t });
-    } else if (m.type === 'rss') {
+    } else if (m.type === 'rss' || m.type === 'mem') {
       global.gc?.();
       global.gc?.();
-      send({ type: 'rss', rss: process.memoryUsage().rss });
+      const mem = process.memoryUsage();
+      send(m.type === 'rss' ? { type: 'rss', rss: mem.rss } : { type: 'mem', ...mem });
+    } else if (m.type === 'snapshot') {
+      global.gc?.();
+      send({ type: 'snapshot', path: writeHeapSnapshot(m.path) });
     } else {
       await app.close();
       await backend.unload();
@@ -80,4 +110,4 @@ process.on('message', (m: ChildRequest) => {
     }
   })();
 });
-send({ type: 'ready', url });
+send({ type: 'ready', url, allocator, env: { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } });

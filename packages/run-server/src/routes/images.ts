@@ -141,7 +141,17 @@ export function registerImageRoutes(app: FastifyInstance, ctx: RouteContext): vo
       const id = `${task}:${key}`;
       let batcher = model.batchers.get(id) as MicroBatcher<Uint8Array, R> | undefined;
       if (!batcher) {
-        batcher = new MicroBatcher<Uint8Array, R>(model.queue, ctx.microBatch, (_k, xs) => batch(xs));
+        // One batcher per option set (the key), dropped when idle: a client that varies its options (confidence,
+        // zero-shot labels up to ~1 MB) would otherwise leave one batcher and its options behind per distinct value.
+        const created: MicroBatcher<Uint8Array, R> = new MicroBatcher<Uint8Array, R>(
+          model.queue,
+          ctx.microBatch,
+          (_k, xs) => batch(xs),
+          () => {
+            if (model.batchers.get(id) === created) model.batchers.delete(id);
+          },
+        );
+        batcher = created;
         model.batchers.set(id, batcher as MicroBatcher<unknown, unknown>);
       }
       return raceSignal(batcher.submit(key, first, signal), signal).then((r) => [r]);
