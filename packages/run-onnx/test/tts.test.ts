@@ -71,6 +71,22 @@ describe('Piper TTS on the random-weight fixture voices', () => {
     expect(slow.samples.length).toBeGreaterThan(normal.samples.length);
   });
 
+  it('inference overrides at load replace the voice defaults (noiseW 0 makes lengths repeatable)', async () => {
+    const quiet = await loadTextToSpeech(fixtureVoice, { inference: { noiseScale: 0, noiseW: 0 } });
+    try {
+      const a = await quiet.synthesize('The same words twice.');
+      const b = await quiet.synthesize('The same words twice.');
+      expect(a.samples.length).toBe(b.samples.length);
+      expect(a.samples).toEqual((await tts.synthesize('The same words twice.', deterministic)).samples);
+    } finally {
+      await quiet.unload();
+    }
+    await expect(loadTextToSpeech(fixtureVoice, { inference: { noiseW: -1 } })).rejects.toMatchObject({
+      code: 'ERR_RUN_INVALID_ARGUMENT',
+      message: 'Expected a finite number >= 0 for inference.noiseW but received -1 (number).',
+    });
+  });
+
   it('multi-speaker: names from speaker_id_map, by name or id; unknown speakers are typed errors', async () => {
     expect(multi).toMatchObject({ numSpeakers: 3, speakerNames: ['alice', 'bob', 'carol'] });
     const a = await multi.synthesize('Who is talking?', { ...deterministic, speaker: 'alice' });

@@ -4,6 +4,7 @@ import {
   ModelNotFoundError,
   ModelUnrecognizedError,
   PiperTTS,
+  invalidParameter,
   parsePiperConfig,
   type Phonemizer,
 } from '@llama-pajamas/run-core';
@@ -20,6 +21,11 @@ export interface LoadTextToSpeechOptions extends OnnxSessionOptions {
   phonemizer?: Phonemizer;
   /** Open the model now (default true); otherwise on first use or `load()`. */
   load?: boolean;
+  /**
+   * Overrides of the voice's `inference` defaults (per-call options still win). `noiseW: 0` makes phoneme
+   * durations, and so the audio length, deterministic.
+   */
+  inference?: { noiseScale?: number; lengthScale?: number; noiseW?: number };
 }
 
 /** Finds `voice.onnx` and its `voice.onnx.json` from a path to either file or to their folder. */
@@ -87,7 +93,15 @@ export async function loadTextToSpeech(path: string, options: LoadTextToSpeechOp
     }
     throw cause;
   }
-  const { maxTextLength, sentenceSilenceSeconds, phonemizer, load = true, ...sessionOptions } = options;
+  const { maxTextLength, sentenceSilenceSeconds, phonemizer, load = true, inference = {}, ...sessionOptions } = options;
+  for (const name of ['noiseScale', 'lengthScale', 'noiseW'] as const) {
+    const value = inference[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw invalidParameter(`inference.${name}`, 'a finite number >= 0', value);
+    }
+    config = { ...config, [name]: value };
+  }
   const tts = new PiperTTS({
     config,
     modelId: basename(onnx, '.onnx'),
