@@ -10,6 +10,7 @@ import {
   WhisperRunner,
   type InferenceSession,
   type RunOptions,
+  type Tensor,
   type TranscriptionEvent,
   type WhisperSpeechToText,
 } from '@llama-pajamas/run-core';
@@ -42,6 +43,29 @@ const sine = Float32Array.from(
   { length: golden.audio.num_samples },
   (_, n) => golden.audio.amplitude * Math.sin((2 * Math.PI * golden.audio.frequency_hz * n) / 16000),
 );
+/** Greedy decoding straight through the runner, after the golden prefix, with or without the KV cache. */
+async function greedyTokens(
+  p: WhisperSpeechToText['pipeline'],
+  hidden: Tensor,
+  useCache: boolean,
+  steps: number,
+): Promise<number[]> {
+  const state = p.runner.newState(1);
+  const seq = [...golden.decoder_prefix];
+  let logits = await p.runner.step(state, [seq], hidden, { useCache });
+  const out: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const off = (logits.length - 1) * logits.vocab;
+    let best = 0;
+    for (let k = 1; k < logits.vocab; k++)
+      if ((logits.data[off + k] as number) > (logits.data[off + best] as number)) best = k;
+    out.push(best);
+    seq.push(best);
+    logits = await p.runner.step(state, useCache ? [[best]] : [seq], hidden, { useCache });
+  }
+  return out;
+}
+
 // Keep tests fast on random weights: greedy only, few tokens per window.
 const FAST = { temperature: 0, maxNewTokens: 12 } as const;
 
@@ -65,20 +89,7 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
     expect(hidden.dims).toEqual(golden.encoder_last_hidden_state.shape);
     golden.encoder_last_hidden_state.first_values.forEach((v, i) => expect(hidden.data[i]).toBeCloseTo(v, 4));
     for (const useCache of [true, false]) {
-      const state = p.runner.newState(1);
-      const seq = [...golden.decoder_prefix];
-      let logits = await p.runner.step(state, [seq], hidden, { useCache });
-      const out: number[] = [];
-      for (let i = 0; i < 10; i++) {
-        const off = (logits.length - 1) * logits.vocab;
-        let best = 0;
-        for (let k = 1; k < logits.vocab; k++)
-          if ((logits.data[off + k] as number) > (logits.data[off + best] as number)) best = k;
-        out.push(best);
-        seq.push(best);
-        logits = await p.runner.step(state, useCache ? [[best]] : [seq], hidden, { useCache });
-      }
-      expect(out).toEqual(golden.greedy_token_ids);
+      expect(await greedyTokens(p, hidden, useCache, 10)).toEqual(golden.greedy_token_ids);
     }
   });
 
@@ -392,20 +403,7 @@ describe('fp16 export (onnx/*_fp16.onnx: float16 weights, inputs and outputs)', 
     expect(hidden.type).toBe('float16');
     expect(golden.onnx_fp16_greedy_token_ids).toEqual(golden.greedy_token_ids);
     for (const useCache of [true, false]) {
-      const state = p.runner.newState(1);
-      const seq = [...golden.decoder_prefix];
-      let logits = await p.runner.step(state, [seq], hidden, { useCache });
-      const out: number[] = [];
-      for (let i = 0; i < 10; i++) {
-        const off = (logits.length - 1) * logits.vocab;
-        let best = 0;
-        for (let k = 1; k < logits.vocab; k++)
-          if ((logits.data[off + k] as number) > (logits.data[off + best] as number)) best = k;
-        out.push(best);
-        seq.push(best);
-        logits = await p.runner.step(state, useCache ? [[best]] : [seq], hidden, { useCache });
-      }
-      expect(out).toEqual(golden.greedy_token_ids);
+      expect(await greedyTokens(p, hidden, useCache, 10)).toEqual(golden.greedy_token_ids);
     }
   });
 

@@ -10,7 +10,7 @@ import type {
   ImageInput,
 } from '../../types/vision.js';
 import { pickOutput, runImages } from './run-images.js';
-import type { ImageRunConfig } from './run-images.js';
+import type { ImageRunConfig, ImageSlot } from './run-images.js';
 
 /** How raw class outputs become probabilities: `softmax` (logits), `sigmoid` (multi-label) or `none` (already). */
 export type ClassActivation = 'softmax' | 'sigmoid' | 'none';
@@ -70,29 +70,18 @@ export class ImageClassifier {
     if (!Number.isInteger(k) || k < 1) throw invalidParameter('options.topK', 'a positive integer', k);
     const activation = this.config.activation ?? 'softmax';
     const labels = this.config.labels;
-    return runImages(
-      this.session,
-      this.config,
-      images,
-      [output],
-      (outputs, slots) => {
-        const t = pickOutput(outputs, output, this.config.modelId);
-        return slots.map((slot) => {
-          const row = batchRow(t, slot.batchIndex, this.config.modelId, output);
-          const probs = activation === 'softmax' ? softmax(row) : activation === 'sigmoid' ? row.map(sigmoid) : row;
-          return {
-            predictions: topK(probs, k).map(({ index, score }) => ({
-              classId: index,
-              label: labels[index] ?? String(index),
-              score,
-            })),
-            imageWidth: slot.sourceWidth,
-            imageHeight: slot.sourceHeight,
-          };
-        });
-      },
-      options.signal,
-    );
+    return this.runRows(images, output, options.signal, (row, slot) => {
+      const probs = activation === 'softmax' ? softmax(row) : activation === 'sigmoid' ? row.map(sigmoid) : row;
+      return {
+        predictions: topK(probs, k).map(({ index, score }) => ({
+          classId: index,
+          label: labels[index] ?? String(index),
+          score,
+        })),
+        imageWidth: slot.sourceWidth,
+        imageHeight: slot.sourceHeight,
+      };
+    });
   }
 
   /** Embeds each image (the configured embedding output), L2-normalized unless `normalize: false`. */
@@ -105,6 +94,20 @@ export class ImageClassifier {
       );
     }
     const normalize = options.normalize ?? true;
+    return this.runRows(images, output, options.signal, (row) => ({
+      embedding: normalize ? l2Normalize(row) : row.slice(),
+      normalized: normalize,
+      source: 'image' as const,
+    }));
+  }
+
+  /** Runs the images and maps each image's row of `output` (a view into the batch tensor) to a result. */
+  private runRows<R>(
+    images: readonly ImageInput[],
+    output: string,
+    signal: AbortSignal | undefined,
+    map: (row: Float32Array, slot: ImageSlot) => R,
+  ): Promise<R[]> {
     return runImages(
       this.session,
       this.config,
@@ -112,16 +115,9 @@ export class ImageClassifier {
       [output],
       (outputs, slots) => {
         const t = pickOutput(outputs, output, this.config.modelId);
-        return slots.map((slot) => {
-          const row = batchRow(t, slot.batchIndex, this.config.modelId, output);
-          return {
-            embedding: normalize ? l2Normalize(row) : row.slice(),
-            normalized: normalize,
-            source: 'image' as const,
-          };
-        });
+        return slots.map((slot) => map(batchRow(t, slot.batchIndex, this.config.modelId, output), slot));
       },
-      options.signal,
+      signal,
     );
   }
 }
