@@ -35,6 +35,12 @@ export const RUN_ERROR_CODES = [
 /** One of {@link RUN_ERROR_CODES}. */
 export type RunErrorCode = (typeof RUN_ERROR_CODES)[number];
 
+/**
+ * A code of any llama-pajamas package: run-core's own ({@link RunErrorCode}) or one that another package
+ * (run-coreml, converters, run-llama, models) defines for its area. Every code has the `ERR_RUN_` prefix.
+ */
+export type AnyRunErrorCode = RunErrorCode | `ERR_RUN_${string}`;
+
 /** Options accepted by every {@link RunError} constructor. */
 export interface RunErrorOptions {
   /** The lower-level error that caused this one (kept for its stack). */
@@ -51,10 +57,10 @@ export interface RunErrorOptions {
  */
 export class RunError extends Error {
   override name = 'RunError';
-  readonly code: RunErrorCode;
+  readonly code: AnyRunErrorCode;
   readonly details: Record<string, unknown>;
 
-  constructor(code: RunErrorCode, message: string, options: RunErrorOptions = {}) {
+  constructor(code: AnyRunErrorCode, message: string, options: RunErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details ?? {};
@@ -230,7 +236,7 @@ export class TimeoutError extends RunError {
 }
 
 /** True when `value` is a {@link RunError}, optionally with the given code. */
-export function isRunError(value: unknown, code?: RunErrorCode): value is RunError {
+export function isRunError(value: unknown, code?: AnyRunErrorCode): value is RunError {
   return value instanceof RunError && (code === undefined || value.code === code);
 }
 

@@ -11,7 +11,7 @@ import type {
   TranscriptionResult,
 } from '../src/index.js';
 import { createTensor } from '../src/index.js';
-import type { RunError, STTBackend, TTSBackend, VisionBackend } from '../src/index.js';
+import type { AnyRunErrorCode, RunError, STTBackend, TTSBackend, VisionBackend } from '../src/index.js';
 
 describe('public types', () => {
   it('types tensors by element type', () => {
@@ -32,7 +32,10 @@ describe('public types', () => {
 
   it('exposes sessions as async-disposable and errors with literal codes', () => {
     expectTypeOf<InferenceSession>().toMatchTypeOf<AsyncDisposable>();
-    expectTypeOf<RunError['code']>().toEqualTypeOf<RunErrorCode>();
+    expectTypeOf<RunError['code']>().toEqualTypeOf<AnyRunErrorCode>();
+    expectTypeOf<'ERR_RUN_LLM_CONTEXT_OVERFLOW'>().toMatchTypeOf<AnyRunErrorCode>();
+    // @ts-expect-error every package's code has the ERR_RUN_ prefix
+    expectTypeOf<'ERR_NOPE'>().toMatchTypeOf<AnyRunErrorCode>();
     expectTypeOf<'ERR_RUN_IMAGE_DECODE'>().toMatchTypeOf<RunErrorCode>();
     // @ts-expect-error codes are a closed union
     expectTypeOf<'ERR_NOPE'>().toMatchTypeOf<RunErrorCode>();

@@ -68,7 +68,8 @@ function defaultType(status: number): ApiErrorType {
  * Client mistakes (bad input, unknown speaker) are 4xx; a model that cannot do the task is 400; a runtime that is
  * missing is 501; a failed model run is 500.
  */
-export const RUN_ERROR_STATUS: Readonly<Record<RunErrorCode, { status: number; type: ApiErrorType }>> = {
+export const RUN_ERROR_STATUS: Readonly<Record<RunErrorCode, { status: number; type: ApiErrorType }>> &
+  Readonly<Partial<Record<string, { status: number; type: ApiErrorType }>>> = {
   ERR_RUN_INVALID_ARGUMENT: { status: 400, type: 'invalid_request_error' },
   ERR_RUN_IMAGE_DECODE: { status: 400, type: 'invalid_request_error' },
   ERR_RUN_IMAGE_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
