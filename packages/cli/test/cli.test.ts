@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseModelSpec } from '../src/index.js';
+import { asset } from '../../../tools/test/assets.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-/** Real pretrained YOLOX-Nano from /work/shared/models (provenance: its MANIFEST.json). */
-const yolox = fileURLToPath(new URL('../../../../shared/models/detection/yolox_nano.onnx', import.meta.url));
+/** Real pretrained YOLOX-Nano the repository carries (provenance: tools/models/MANIFEST.json). */
+const yolox = asset('models/detection/yolox_nano.onnx');
 
 function waitFor(child: ChildProcessWithoutNullStreams, pattern: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAudio, type SileroVad, type SpeechSegment, type VadEvent } from '@llama-pajamas/run-core';
 import { defaultVadModelPath, loadVad } from '../src/index.js';
+import { asset } from '../../../tools/test/assets.js';
 
 // Real Silero VAD models (MIT) from ../shared/models/vad (provenance: ../shared/models/MANIFEST.json) and real
 // LibriVox speech (public domain) from ../shared/media/speech (provenance: ../shared/media/README.md).
-const shared = (p: string): string => fileURLToPath(new URL(`../../../../shared/${p}`, import.meta.url));
+const shared = asset;
 const vadModels = {
   v6: shared('models/vad/silero_vad_v6.onnx'),
   v5: shared('models/vad/silero_vad_v5.onnx'),

@@ -16,12 +16,13 @@ import {
 } from '@llama-pajamas/run-core';
 import { OnnxSession } from '../src/session-impl.js';
 import { loadSpeechToText } from '../src/speech/whisper.js';
+import { asset } from '../../../tools/test/assets.js';
 
 // Provenance: tools/fixtures/generate.py (random-weight architecture-true Whisper tiny, real multilingual vocab,
 // Optimum export; GOLDEN.json from PyTorch). Speech: shared/media/speech (LibriVox, public domain).
 const MODEL = resolve(__dirname, '../../../tools/fixtures/models/whisper-tiny');
 const SPLIT = resolve(__dirname, '../../../tools/fixtures/models/whisper-tiny-split');
-const SPEECH = resolve(__dirname, '../../../../shared/media/speech/sense_and_sensibility_01_austen_64kb-0880.wav');
+const SPEECH = asset('media/speech/sense_and_sensibility_01_austen_64kb-0880.wav');
 
 interface Golden {
   audio: { num_samples: number; frequency_hz: number; amplitude: number };
