@@ -8,6 +8,9 @@ import {
   type ServeConfig,
   type ServeTask,
 } from './serve.js';
+import { EXIT_CODES, exitCodeOf } from './commands/one-shot.js';
+import { registerSpeakCommand, registerTranscribeCommand } from './commands/speech.js';
+import { registerClassifyCommand, registerDetectCommand, registerEmbedCommand } from './commands/vision.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -43,7 +46,21 @@ const program = new Command('llama-pajamas')
   .description(
     'On-device multi-modal inference: detection, classification, embeddings, speech-to-text and text-to-speech.',
   )
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage mistakes exit 2 (help and --version exit 0); the exit codes are listed in docs/cli.md.
+  .exitOverride((err) => {
+    process.exit(
+      err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0
+        ? 0
+        : EXIT_CODES.usage,
+    );
+  });
+
+registerDetectCommand(program);
+registerClassifyCommand(program);
+registerEmbedCommand(program);
+registerTranscribeCommand(program);
+registerSpeakCommand(program);
 
 program
   .command('serve')
@@ -113,5 +130,5 @@ program
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`llama-pajamas: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  process.exit(exitCodeOf(e));
 });

@@ -59,6 +59,14 @@ export interface TranscribeOptions {
   /** Skip silence with voice activity detection before decoding (default true where a VAD is available). */
   vad?: boolean;
   signal?: AbortSignal;
+  /** Called after each decoded window of a long recording (and once at the end) with how far it has got. */
+  onProgress?: (progress: TranscribeProgress) => void;
+}
+
+/** How far a transcription has got: seconds of (speech) audio decoded so far, of the total to decode. */
+export interface TranscribeProgress {
+  readonly processedSeconds: number;
+  readonly totalSeconds: number;
 }
 
 /** An event of `transcribeStreaming`. */

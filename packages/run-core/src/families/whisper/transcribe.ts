@@ -8,6 +8,7 @@ import {
 import type { Tensor } from '../../tensor.js';
 import type {
   SpeechSegment,
+  TranscribeOptions,
   TranscriptionResult,
   TranscriptionSegment,
   TranscriptionWord,
@@ -71,6 +72,8 @@ export interface WhisperDecodeOptions {
   /** Use the decoder's KV cache (default true). */
   readonly useCache?: boolean;
   readonly signal?: AbortSignal;
+  /** Called after each 30 s window with the seconds decoded so far. */
+  readonly onProgress?: TranscribeOptions['onProgress'];
 }
 
 /** How word times are found: `cross-attention` (DTW, OpenAI's algorithm) or `interpolation` (by characters). */
@@ -494,6 +497,10 @@ export class WhisperPipeline {
         allTokens.push(...s.tokens);
       }
       if (options.conditionOnPreviousText === false || result.temperature > 0.5) promptResetSince = allTokens.length;
+      options.onProgress?.({
+        processedSeconds: Math.min(duration, (seek * WHISPER_HOP_LENGTH) / WHISPER_SAMPLE_RATE),
+        totalSeconds: duration,
+      });
     }
     const kept = segments.filter((s) => s.text !== '');
     kept.forEach((s, i) => (s.id = i));
