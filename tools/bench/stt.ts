@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadAudio, logMelSpectrogram, type InferenceSession } from '../../packages/run-core/src/index.js';
 import { OnnxSession, loadSpeechToText } from '../../packages/run-onnx/src/index.js';
+import { asset } from '../test/assets.js';
 import type * as RunCore from '../../packages/run-core/src/index.js';
 
 const pkg = fileURLToPath(new URL('../../packages/run-onnx/package.json', import.meta.url));
@@ -34,9 +35,7 @@ const TOKENS = Number(process.env.BENCH_TOKENS ?? 50);
 const BASELINE = process.env.BENCH_BASELINE;
 const out = fileURLToPath(new URL('../fixtures/.out/', import.meta.url));
 const model = `${out}whisper-tiny-full`;
-const clip = fileURLToPath(
-  new URL('../../../shared/media/speech/sense_and_sensibility_01_austen_64kb-0870.wav', import.meta.url),
-);
+const clip = asset('media/speech/sense_and_sensibility_01_austen_64kb-0870.wav');
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 

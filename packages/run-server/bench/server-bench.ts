@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import type { ChildConfig, ChildMemory, ChildRequest } from './server-child.js';
+import { asset } from '../../../tools/test/assets.js';
 
 const { values } = parseArgs({
   allowPositionals: true,
@@ -88,7 +89,7 @@ const memorySettings = (values['memory-settings'] ?? 'default,arena2')
   .map(parseSetting)
   .filter((s) => s !== undefined);
 
-const shared = (p: string): string => fileURLToPath(new URL(`../../../../shared/${p}`, import.meta.url));
+const shared = asset;
 const body = JSON.stringify({ image: readFileSync(shared('media/images/dog.jpg')).toString('base64') });
 const route = (c: ChildConfig): string => (c.model === 'yolox' ? '/v1/images/detect' : '/v1/images/classify');
 

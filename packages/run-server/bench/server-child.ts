@@ -12,6 +12,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import type { VisionBackend } from '@llama-pajamas/run-core';
 import { loadVisionModel } from '@llama-pajamas/run-onnx';
 import { createMultimodalApp } from '../src/index.js';
+import { asset } from '../../../tools/test/assets.js';
 
 /** What one bench server runs. */
 export interface ChildConfig {
@@ -32,7 +33,7 @@ export type ChildRequest =
 /** The answer to `mem`: `process.memoryUsage()` after two full GCs. */
 export type ChildMemory = NodeJS.MemoryUsage;
 
-const shared = (p: string): string => fileURLToPath(new URL(`../../../../shared/${p}`, import.meta.url));
+const shared = asset;
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 const send = (m: unknown): void => {
   process.send?.(m);
@@ -72,7 +73,7 @@ if (config.model === 'yolox') {
     mean: [0.485, 0.456, 0.406] as const,
     std: [0.229, 0.224, 0.225] as const,
   };
-  backend = await loadVisionModel(shared('models/classification/mobilenetv2-12-int8.onnx'), {
+  backend = await loadVisionModel(shared('models/classification/mobilenetv2-12-w8.onnx'), {
     manifest: { task: 'classify', labels: shared('models/classification/imagenet1k.txt'), input },
     intraOpThreads: config.threads,
     interOpThreads: 1,
