@@ -193,7 +193,11 @@ describe('real Whisper tiny.en (int8) on LibriVox speech', () => {
     for (const r of results.values()) checkSegments(r);
   });
 
-  it('matches the Python onnxruntime reference (timestamp mode): same segments, text and times (±0.05 s)', async () => {
+  // int8 kernels differ between CPUs with and without AVX-512 VNNI. Measured with this model on the five clips,
+  // natively (AVX-512) and under `qemu-x86_64 -cpu Haswell` (AVX2 only): the same text and segments everywhere, the
+  // same times except the end of ...-0890.wav (5.12 s vs 5.00 s). The reference was made on an AVX-512 CPU, so
+  // times are held to ±0.16 s (the 0.12 s measured, plus two 0.02 s timestamp steps), text exactly.
+  it('matches the Python onnxruntime reference (timestamp mode): same segments and text, times ±0.16 s on any CPU', async () => {
     expect(Object.keys(reference)).toHaveLength(clips.length);
     for (const c of clips) {
       const want = referenceSegments((reference[c.file] as { text: string }).text);
@@ -203,8 +207,8 @@ describe('real Whisper tiny.en (int8) on LibriVox speech', () => {
         c.file,
       ).toEqual(want.map((s) => s.text));
       r.segments.forEach((s, i) => {
-        expect(Math.abs(s.start - (want[i] as { start: number }).start), c.file).toBeLessThanOrEqual(0.05);
-        expect(Math.abs(s.end - (want[i] as { end: number }).end), c.file).toBeLessThanOrEqual(0.05);
+        expect(Math.abs(s.start - (want[i] as { start: number }).start), c.file).toBeLessThanOrEqual(0.16);
+        expect(Math.abs(s.end - (want[i] as { end: number }).end), c.file).toBeLessThanOrEqual(0.16);
       });
     }
   });
