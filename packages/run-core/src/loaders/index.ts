@@ -1,0 +1,4 @@
+export * from './options.js';
+export * from './runtime.js';
+export * from './files.js';
+export * from './json.js';
