@@ -1,6 +1,6 @@
 import { ModelUnrecognizedError } from '../../errors.js';
-import type { ImagePreprocessSpec } from '../../image/preprocess.js';
-import { validatePreprocessSpec } from '../../image/preprocess.js';
+import type { ImagePreprocessSpec } from '../../image/preprocess-spec.js';
+import { validatePreprocessSpec } from '../../image/preprocess-spec.js';
 import type { ClassActivation } from './classifier.js';
 import { DETECTION_HEADS, type DetectionHead } from './head-layouts.js';
 
