@@ -1,6 +1,7 @@
 import { loadAudio } from '../../audio/load.js';
 import { resample } from '../../audio/resample.js';
 import { AudioTooLongError, invalidParameter } from '../../errors.js';
+import { ModelLifecycle } from '../../backends/lifecycle.js';
 import { STTBackend } from '../../backends/stt-backend.js';
 import type {
   AudioInput,
@@ -27,9 +28,17 @@ export type WhisperTranscribeOptions = TranscribeOptions &
     maxDurationSeconds?: number;
   };
 
+/** What {@link WhisperLoader.open} returns: the pipeline, the VAD when there is one, and how to free them. */
+export interface OpenedWhisper {
+  pipeline: WhisperPipeline;
+  vad?: SpeechDetector;
+  /** Frees the sessions behind the pipeline and the VAD. */
+  dispose(): Promise<void>;
+}
+
 /** What a runtime gives the Whisper backend: a way to open (and free) the pipeline. */
 export interface WhisperLoader {
-  open(): Promise<{ pipeline: WhisperPipeline; vad?: SpeechDetector; dispose(): Promise<void> }>;
+  open(): Promise<OpenedWhisper>;
 }
 
 /** Seconds of audio kept around each VAD region (so words are not clipped). */
@@ -44,43 +53,46 @@ const VAD_PAD = 0.2;
  */
 export class WhisperSpeechToText extends STTBackend {
   readonly modelId: string;
-  private loaded: Awaited<ReturnType<WhisperLoader['open']>> | undefined;
+  private readonly lifecycle: ModelLifecycle<OpenedWhisper>;
 
   constructor(
     modelId: string,
-    private readonly loader: WhisperLoader,
+    loader: WhisperLoader,
     private readonly defaults: WhisperTranscribeOptions = {},
   ) {
     super();
     this.modelId = modelId;
+    this.lifecycle = new ModelLifecycle({ open: () => loader.open(), close: (l) => l.dispose() });
   }
 
   get isLoaded(): boolean {
-    return this.loaded !== undefined;
+    return this.lifecycle.isLoaded;
   }
 
-  async load(): Promise<void> {
-    this.loaded ??= await this.loader.open();
+  load(): Promise<void> {
+    return this.lifecycle.load();
   }
 
-  async unload(): Promise<void> {
-    const l = this.loaded;
-    this.loaded = undefined;
-    await l?.dispose();
+  unload(): Promise<void> {
+    return this.lifecycle.unload();
+  }
+
+  private get loaded(): OpenedWhisper {
+    this.assertLoaded();
+    return this.lifecycle.value as OpenedWhisper;
   }
 
   /** The loaded pipeline (throws `ERR_RUN_MODEL_NOT_LOADED` before `load()`). */
   get pipeline(): WhisperPipeline {
-    this.assertLoaded();
-    return (this.loaded as { pipeline: WhisperPipeline }).pipeline;
+    return this.loaded.pipeline;
   }
 
   get supportedLanguages(): readonly string[] {
-    return this.loaded ? this.loaded.pipeline.languages : [];
+    return this.lifecycle.value?.pipeline.languages ?? [];
   }
 
   get canTranslate(): boolean {
-    return this.loaded ? this.loaded.pipeline.config.isMultilingual : false;
+    return this.lifecycle.value?.pipeline.config.isMultilingual ?? false;
   }
 
   async transcribe(audio: AudioInput, options: WhisperTranscribeOptions = {}): Promise<WhisperTranscriptionResult> {
@@ -95,8 +107,7 @@ export class WhisperSpeechToText extends STTBackend {
 
   /** Transcribes 16 kHz mono samples (after decoding/resampling), with VAD when on and available. */
   async transcribeSamples(samples: Float32Array, opts: WhisperTranscribeOptions): Promise<WhisperTranscriptionResult> {
-    this.assertLoaded();
-    const { pipeline, vad } = this.loaded as { pipeline: WhisperPipeline; vad?: SpeechDetector };
+    const { pipeline, vad } = this.loaded;
     const duration = samples.length / WHISPER_SAMPLE_RATE;
     // Validate the language before any work so bad input fails fast.
     pipeline.resolveLanguage(opts.language);
@@ -150,7 +161,7 @@ export class WhisperSpeechToText extends STTBackend {
     const rate = options.sampleRate ?? WHISPER_SAMPLE_RATE;
     if (!Number.isInteger(rate) || rate < 1000 || rate > 768000)
       throw invalidParameter('sampleRate', 'an integer in [1000, 768000] (Hz)', rate);
-    const { vad } = this.loaded as { vad?: SpeechDetector };
+    const { vad } = this.loaded;
     const useVad = opts.vad !== false && vad !== undefined;
     const maxSeconds = opts.maxDurationSeconds ?? 3 * 3600;
     let buffer = new Float32Array(0);
@@ -245,7 +256,7 @@ export class WhisperSpeechToText extends STTBackend {
   ): Promise<TranscriptionResult[]> {
     this.assertLoaded();
     const opts = { ...this.defaults, ...options };
-    const { pipeline, vad } = this.loaded as { pipeline: WhisperPipeline; vad?: SpeechDetector };
+    const { pipeline, vad } = this.loaded;
     const pcms = await Promise.all(
       audios.map((a) =>
         loadAudio(a, {
