@@ -164,6 +164,7 @@ export async function loadSpeechToText(
             vad = {
               detect: (samples, sampleRate, signal) =>
                 v.detectSpeech({ samples, sampleRate }, signal ? { signal } : {}),
+              createStream: () => v.createStream({ keepAudio: false }),
             };
             vadDispose = () => v.dispose();
           } catch (e) {

@@ -16,3 +16,5 @@ export { applyTimestampRules, rowStats, seededRandom, type RowStats, type Timest
 export * from './transcribe.js';
 export * from './alignment.js';
 export * from './backend.js';
+export * from './stream.js';
+export * from './word-times.js';

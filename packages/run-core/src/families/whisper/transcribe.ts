@@ -6,12 +6,7 @@ import {
   throwIfAborted,
 } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-import type {
-  SpeechSegment,
-  TranscriptionResult,
-  TranscriptionSegment,
-  TranscriptionWord,
-} from '../../types/speech.js';
+import type { TranscriptionResult, TranscriptionSegment, TranscriptionWord } from '../../types/speech.js';
 import type { WhisperModelConfig } from './config.js';
 import {
   APPEND_PUNCTUATIONS,
@@ -33,6 +28,7 @@ import {
 } from './log-mel.js';
 import type { WhisperRunner } from './runner.js';
 import type { WhisperTokenizer } from './tokenizer.js';
+import { round2 } from './word-times.js';
 
 /** Decoding options of the Whisper pipeline (OpenAI `transcribe()` defaults). */
 export interface WhisperDecodeOptions {
@@ -603,10 +599,6 @@ export function sliceFrames(mel: LogMel, seek: number): Float32Array {
   return out;
 }
 
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -620,26 +612,4 @@ function logSumExpOf(x: Float32Array): number {
   let sum = 0;
   for (const v of x) sum += Math.exp(v - max);
   return max + Math.log(sum);
-}
-
-/** Maps times on speech-only audio (VAD regions glued together) back to the original audio. */
-export class SpeechTimeMap {
-  private readonly chunks: { origStart: number; glued: number; length: number }[] = [];
-
-  constructor(regions: readonly SpeechSegment[]) {
-    let glued = 0;
-    for (const r of regions) {
-      this.chunks.push({ origStart: r.start, glued, length: r.end - r.start });
-      glued += r.end - r.start;
-    }
-  }
-
-  /** The original time of a time on the glued audio. */
-  toOriginal(t: number): number {
-    for (const c of this.chunks) {
-      if (t <= c.glued + c.length + 1e-9) return round2(c.origStart + Math.max(0, t - c.glued));
-    }
-    const last = this.chunks[this.chunks.length - 1];
-    return last ? round2(last.origStart + last.length) : t;
-  }
 }
