@@ -10,6 +10,7 @@ export * from './loaders/index.js';
 export * from './types/vision.js';
 export * from './types/speech.js';
 export * from './backends/model-backend.js';
+export * from './backends/lifecycle.js';
 export * from './backends/vision-backend.js';
 export * from './backends/stt-backend.js';
 export * from './backends/tts-backend.js';
