@@ -144,7 +144,7 @@ describe.runIf(existsSync(cli))('one-shot commands (built cli)', () => {
     expect((await run(['detect', dog, '-m', yolox, '--confidence', '7'])).code).toBe(2);
     const noModel = await run(['detect', dog, '-m', join(out, 'nope.onnx')]);
     expect(noModel.code).toBe(3);
-    expect(noModel.stderr).toMatch(/No model file or folder/);
+    expect(noModel.stderr).toMatch(/No readable model file or folder at ".*nope\.onnx"/);
     const badImage = await run(['detect', join(out, 'missing.jpg'), '-m', yolox]);
     expect(badImage.code).toBe(4);
     const help = await run(['transcribe', '--help']);
