@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { ModelNotFoundError, ModelUnrecognizedError, invalidParameter } from '../../errors.js';
 import { familyLookedFor } from '../../loaders/family-files.js';
 import { findModelFile, pathExists } from '../../loaders/files.js';
@@ -61,7 +61,7 @@ export async function findWhisperFiles(
     throw new ModelUnrecognizedError(
       {
         model: dir,
-        found: `no ${runtime.dtype ?? files.dtypePreference.join('/')} Whisper encoder (tried ${tried.map((t) => basename(t)).join(', ')} at the folder root and under onnx/)`,
+        found: `no ${runtime.dtype ?? files.dtypePreference.join('/')} Whisper encoder (tried ${tried.map((t) => relative(dir, t)).join(', ')})`,
         lookedFor: familyLookedFor('speech-to-text', files),
         hint: 'Export the model with Optimum (task automatic-speech-recognition-with-past) or pick another dtype.',
       },
