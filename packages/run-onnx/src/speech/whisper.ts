@@ -45,10 +45,10 @@ export function loadSpeechToText(path: string, options: LoadSpeechToTextOptions 
 /** The VAD model path for the `vad` option, or false. */
 function vadModel(vad: boolean | string | undefined): string | false {
   if (typeof vad === 'string' || vad === false) return vad;
-  if (vad === true) return defaultVadModelPath();
   try {
     return defaultVadModelPath();
-  } catch {
+  } catch (e) {
+    if (vad === true) throw e;
     return false;
   }
 }
