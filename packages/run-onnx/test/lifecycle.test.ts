@@ -128,3 +128,16 @@ describe.each(cases)('%s: one lifecycle (ModelLifecycle) over real ONNX sessions
     expect(counter.open).toBe(0);
   });
 });
+
+describe('SileroVad built on an open session', () => {
+  it('starts loaded; after unload() it cannot reopen the session and says so', async () => {
+    const vad = new SileroVad(await onnxBackend.createSession(defaultVadModelPath()), { modelId: 'given' });
+    expect(vad.isLoaded).toBe(true);
+    expect(vad.variant).toBe('v5');
+    await use(vad);
+    await vad.unload();
+    await expect(vad.load()).rejects.toMatchObject({ code: 'ERR_RUN_SESSION_DISPOSED' });
+    expect(vad.isLoaded).toBe(false);
+    expect(() => vad.createState()).toThrow(expect.objectContaining({ code: 'ERR_RUN_MODEL_NOT_LOADED' }));
+  });
+});
