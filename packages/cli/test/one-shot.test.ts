@@ -40,7 +40,8 @@ function run(args: string[]): Promise<Run> {
   });
 }
 
-describe.runIf(existsSync(cli))('one-shot commands (built cli)', () => {
+// Each case spawns the cli and loads a real model: generous limits for a loaded 2-core machine.
+describe.runIf(existsSync(cli))('one-shot commands (built cli)', { timeout: 240_000 }, () => {
   it('detect: labelled boxes as text and --json', async () => {
     const text = await run(['detect', dog, '-m', yolox]);
     expect(text.code, text.stderr).toBe(0);
