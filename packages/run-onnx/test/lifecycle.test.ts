@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type {
-  ModelBackend} from '@llama-pajamas/run-core';
+import type { ModelBackend } from '@llama-pajamas/run-core';
 import {
   PiperTTS,
   SileroVad,
@@ -13,8 +12,8 @@ import {
   WhisperTokenizer,
   parsePiperConfig,
   parseWhisperConfig,
-  type InferenceSession,
-} from '@llama-pajamas/run-core';
+} from '@llama-pajamas/run-core/families';
+import { type InferenceSession } from '@llama-pajamas/run-core';
 import { OnnxSession } from '../src/session-impl.js';
 import { defaultVadModelPath } from '../src/index.js';
 

@@ -1,13 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import {
-  ModelNotFoundError,
-  ModelUnrecognizedError,
-  PiperTTS,
-  invalidParameter,
-  parsePiperConfig,
-  type Phonemizer,
-} from '@llama-pajamas/run-core';
+import { ModelNotFoundError, ModelUnrecognizedError, invalidParameter, type Phonemizer } from '@llama-pajamas/run-core';
+import { PiperTTS, parsePiperConfig } from '@llama-pajamas/run-core/families';
 import { OnnxSession } from '../session-impl.js';
 import type { OnnxSessionOptions } from '../session.js';
 

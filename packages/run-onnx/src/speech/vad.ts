@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelNotFoundError, SileroVad } from '@llama-pajamas/run-core';
+import { ModelNotFoundError } from '@llama-pajamas/run-core';
+import { SileroVad } from '@llama-pajamas/run-core/families';
 import { OnnxSession } from '../session-impl.js';
 import type { OnnxSessionOptions } from '../session.js';
 

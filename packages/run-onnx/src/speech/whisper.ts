@@ -3,16 +3,18 @@ import { basename, join } from 'node:path';
 import {
   ModelNotFoundError,
   ModelUnrecognizedError,
-  WhisperPipeline,
-  WhisperRunner,
-  WhisperSpeechToText,
-  WhisperTokenizer,
   invalidParameter,
-  parseWhisperConfig,
   type InferenceSession,
   type SpeechDetector,
   type WhisperTranscribeOptions,
 } from '@llama-pajamas/run-core';
+import {
+  WhisperPipeline,
+  WhisperRunner,
+  WhisperSpeechToText,
+  WhisperTokenizer,
+  parseWhisperConfig,
+} from '@llama-pajamas/run-core/families';
 import { OnnxSession } from '../session-impl.js';
 import type { OnnxSessionOptions } from '../session.js';
 import { loadVad } from './vad.js';
