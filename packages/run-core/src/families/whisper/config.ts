@@ -28,9 +28,14 @@ function num(obj: Record<string, unknown>, key: string, fallback?: number): numb
   const v = obj[key];
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (fallback !== undefined) return fallback;
-  throw new ModelUnrecognizedError(`config.json has no numeric '${key}': is this a Whisper model?`, {
-    details: { key },
-  });
+  throw new ModelUnrecognizedError(
+    {
+      model: 'config.json',
+      found: `it has no numeric '${key}'`,
+      hint: 'Is this a Whisper model? Use its config.json.',
+    },
+    { details: { key } },
+  );
 }
 
 function ids(v: unknown): number[] {
@@ -50,7 +55,11 @@ export function parseWhisperConfig(
 ): WhisperModelConfig {
   if (config.model_type !== undefined && config.model_type !== 'whisper') {
     throw new ModelUnrecognizedError(
-      `config.json says model_type ${JSON.stringify(config.model_type)} but a Whisper model ('whisper') was expected.`,
+      {
+        model: 'config.json',
+        found: `model_type is ${JSON.stringify(config.model_type)} where a Whisper model has 'whisper'`,
+        hint: 'Load it with the loader of its family.',
+      },
       { details: { modelType: config.model_type } },
     );
   }

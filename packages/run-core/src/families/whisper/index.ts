@@ -19,3 +19,4 @@ export * from './dtw.js';
 export * from './backend.js';
 export * from './stream.js';
 export * from './word-times.js';
+export * from './load-whisper.js';

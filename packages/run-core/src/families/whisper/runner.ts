@@ -3,6 +3,8 @@ import type { InferenceSession } from '../../session.js';
 import { createTensor, type Tensor, type TensorInfo, type TensorType } from '../../tensor.js';
 import { float16ToFloat32, float32ToFloat16 } from './float16.js';
 
+const EXPORT_HINT = 'Export it with Optimum (task automatic-speech-recognition-with-past).';
+
 /** The sessions of a Whisper model as Optimum exports it. */
 export interface WhisperSessions {
   /** `encoder_model.onnx`: `input_features` → `last_hidden_state`. */
@@ -63,7 +65,8 @@ function gatherRows(t: Tensor, rows: readonly number[]): Tensor {
 
 function logitsOf(out: Record<string, Tensor>): StepLogits {
   const logits = out.logits;
-  if (!logits) throw new ModelUnrecognizedError('The Whisper decoder returned no logits.');
+  if (!logits)
+    throw new ModelUnrecognizedError({ model: 'Whisper decoder', found: 'it returned no logits', hint: EXPORT_HINT });
   const data = logits.type === 'float16' ? float16ToFloat32(logits.data as Uint16Array) : (logits.data as Float32Array);
   const [b, l, v] = logits.dims as [number, number, number];
   return { data, batch: b, length: l, vocab: v };
@@ -102,15 +105,19 @@ export class WhisperRunner {
     const dec = sessions.decoder;
     const names = new Set(dec.inputs.map((i) => i.name));
     if (!names.has('input_ids')) {
-      throw new ModelUnrecognizedError(
-        `The Whisper decoder has no 'input_ids' input (it has ${[...names].join(', ')}). Export it with Optimum (task automatic-speech-recognition-with-past).`,
-      );
+      throw new ModelUnrecognizedError({
+        model: 'Whisper decoder',
+        found: `it has no 'input_ids' input (it has ${[...names].join(', ')})`,
+        hint: EXPORT_HINT,
+      });
     }
     const feat = sessions.encoder.inputs.find((i) => i.name === 'input_features');
     if (!feat) {
-      throw new ModelUnrecognizedError(
-        `The Whisper encoder has no 'input_features' input (it has ${sessions.encoder.inputs.map((i) => i.name).join(', ')}).`,
-      );
+      throw new ModelUnrecognizedError({
+        model: 'Whisper encoder',
+        found: `it has no 'input_features' input (it has ${sessions.encoder.inputs.map((i) => i.name).join(', ')})`,
+        hint: EXPORT_HINT,
+      });
     }
     this.featuresType = feat.type;
     this.encoderBatchable = typeof feat.dims[0] !== 'number' || feat.dims[0] !== 1;
@@ -154,7 +161,8 @@ export class WhisperRunner {
     const input = toType(createTensor('float32', features, dims), this.featuresType);
     const out = await this.sessions.encoder.run({ input_features: input }, { signal });
     const hidden = out.last_hidden_state ?? Object.values(out)[0];
-    if (!hidden) throw new ModelUnrecognizedError('The Whisper encoder returned no output.');
+    if (!hidden)
+      throw new ModelUnrecognizedError({ model: 'Whisper encoder', found: 'it returned no output', hint: EXPORT_HINT });
     return toType(hidden, this.hiddenType);
   }
 
@@ -204,7 +212,11 @@ export class WhisperRunner {
     const missing = layers.filter((l) => !this.crossAttentionLayers.includes(l));
     if (missing.length > 0) {
       throw new ModelUnrecognizedError(
-        `The Whisper decoder has no cross-attention output for layer(s) ${missing.join(', ')} (it has ${this.crossAttentionLayers.length > 0 ? this.crossAttentionLayers.join(', ') : 'none'}). Export it with output_attentions (see docs/speech.md).`,
+        {
+          model: 'Whisper decoder',
+          found: `it has no cross-attention output for layer(s) ${missing.join(', ')} (it has ${this.crossAttentionLayers.length > 0 ? this.crossAttentionLayers.join(', ') : 'none'})`,
+          hint: 'Export it with output_attentions (see docs/speech.md).',
+        },
         { details: { missing } },
       );
     }
@@ -217,7 +229,12 @@ export class WhisperRunner {
     const attentions = new Map<number, Tensor>();
     layers.forEach((l, i) => {
       const t = out[names[i] as string];
-      if (!t) throw new ModelUnrecognizedError(`The Whisper decoder returned no '${names[i]}'.`);
+      if (!t)
+        throw new ModelUnrecognizedError({
+          model: 'Whisper decoder',
+          found: `it returned no '${names[i]}'`,
+          hint: EXPORT_HINT,
+        });
       attentions.set(l, toType(t, 'float32'));
     });
     return { logits: logitsOf(out), attentions };
@@ -289,9 +306,11 @@ export class WhisperRunner {
     const headDim = dims[3] ?? -1;
     if (heads < 0 || headDim < 0) {
       const d = encoderHidden.dims[2] as number;
-      throw new ModelUnrecognizedError(
-        `Cannot tell the head count of '${info.name}' (dims [${info.dims.join(', ')}], d_model ${d}).`,
-      );
+      throw new ModelUnrecognizedError({
+        model: 'Whisper decoder',
+        found: `the head count of '${info.name}' cannot be told (dims [${info.dims.join(', ')}], d_model ${d})`,
+        hint: EXPORT_HINT,
+      });
     }
     return [batch, heads, 0, headDim];
   }

@@ -55,16 +55,25 @@ export class WhisperTokenizer {
     try {
       tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
     } catch (e) {
-      throw new ModelUnrecognizedError(`tokenizer.json could not be read as a tokenizer: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw new ModelUnrecognizedError(
+        {
+          model: 'tokenizer.json',
+          found: `it cannot be read as a tokenizer (${(e as Error).message})`,
+          hint: 'Use the tokenizer.json exported with the Whisper model.',
+        },
+        { cause: e },
+      );
     }
     const id = (t: string): number | undefined => tokenizer.token_to_id(t);
     const need = (t: string): number => {
       const v = id(t);
       if (v === undefined) {
         throw new ModelUnrecognizedError(
-          `tokenizer.json has no '${t}' token, so it is not a Whisper tokenizer. Use the tokenizer.json exported with the Whisper model.`,
+          {
+            model: 'tokenizer.json',
+            found: `it has no '${t}' token, so it is not a Whisper tokenizer`,
+            hint: 'Use the tokenizer.json exported with the Whisper model.',
+          },
           { details: { token: t } },
         );
       }
