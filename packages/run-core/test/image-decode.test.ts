@@ -106,9 +106,7 @@ describe('readImageBytes: every input form', () => {
   });
 
   it('refuses an object that is neither { base64 } nor { dataUrl }', async () => {
-    expect(await codeOf(readImageBytes({ base64: 'aGVsbG8=', dataUrl: 'x' }))).toBe(
-      'ERR_RUN_INVALID_ARGUMENT',
-    );
+    expect(await codeOf(readImageBytes({ base64: 'aGVsbG8=', dataUrl: 'x' }))).toBe('ERR_RUN_INVALID_ARGUMENT');
     expect(await codeOf(readImageBytes({ url: 'https://x' } as never))).toBe('ERR_RUN_INVALID_ARGUMENT');
     expect(await codeOf(readImageBytes(null as never))).toBe('ERR_RUN_INVALID_ARGUMENT');
   });

@@ -1,9 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { PiperTTS, SileroVad, WhisperSpeechToText } from '@llama-pajamas/run-core/families';
 import {
-  PiperTTS,
-  SileroVad,
-  WhisperSpeechToText,
   loadSpeechToText,
   loadTextToSpeech,
   loadVad,

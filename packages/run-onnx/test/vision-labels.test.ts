@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadVisionModel } from '../src/index.js';
-import { images, models } from './fixtures/index.js';
+import { images, models, visionFixtures } from './fixtures/index.js';
 
 /** Protobuf bytes of one length-delimited field. */
 function lengthField(field: number, payload: Uint8Array): Uint8Array {
@@ -62,5 +62,20 @@ describe('Ultralytics classifier labels', () => {
       code: 'ERR_RUN_MODEL_NOT_FOUND',
       details: { path: join(dir, 'nope.txt') },
     });
+  });
+});
+
+describe('a zero-shot manifest in a CLIP folder', () => {
+  it('loads the folder as CLIP (the files describe the towers), as converters write it', async () => {
+    const clipDir = join(dir, 'clip');
+    await cp(visionFixtures.clipTiny, clipDir, { recursive: true });
+    await writeFile(join(clipDir, 'llama-pajamas.json'), JSON.stringify({ task: 'zero-shot' }));
+    const clip = await loadVisionModel(clipDir, { intraOpThreads: 1 });
+    try {
+      expect(clip.modelType).toBe('zero-shot');
+      expect(clip.capabilities.embedText).toBe(true);
+    } finally {
+      await clip.unload();
+    }
   });
 });

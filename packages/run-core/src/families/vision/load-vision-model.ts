@@ -44,7 +44,9 @@ async function buildFolder(path: string, ctx: VisionBuildContext): Promise<Built
   const manifestPath = join(path, VISION_MANIFEST_FILE);
   const manifest =
     inlineManifest(ctx) ?? ((await pathExists(manifestPath)) ? await loadManifestFile(manifestPath) : undefined);
-  if (manifest) {
+  // A converted CLIP folder's manifest says zero-shot; the folder itself (config.json, onnx/) describes the towers.
+  const describesFolder = manifest?.task === 'zero-shot' && (await pathExists(join(path, 'config.json')));
+  if (manifest && !describesFolder) {
     let file = manifest.model ? resolve(path, manifest.model) : undefined;
     if (!file) {
       const files = await listModelFiles(path, ctx.runtime.files);
