@@ -122,12 +122,12 @@ describe('the task table', () => {
     expect(serveFlagFor('translate')).toBe('stt');
     expect(serveFlagFor('embed_text')).toBe('embed');
     // The types follow the table: config keys, backend types, task and flag names.
-    expectTypeOf<ServeFlag>().toEqualTypeOf<'detect' | 'classify' | 'embed' | 'stt' | 'tts'>();
+    expectTypeOf<ServeFlag>().toEqualTypeOf<'detect' | 'classify' | 'embed' | 'stt' | 'tts' | 'chat'>();
     expectTypeOf<ServedTask>().toEqualTypeOf<
-      'detect' | 'classify' | 'embed' | 'embed_text' | 'transcribe' | 'translate' | 'speech'
+      'detect' | 'classify' | 'embed' | 'embed_text' | 'transcribe' | 'translate' | 'speech' | 'chat'
     >();
     expectTypeOf<BackendOf<'vision'>>().toEqualTypeOf<VisionBackend>();
-    expectTypeOf<keyof MultimodalAppConfig>().toEqualTypeOf<'vision' | 'stt' | 'tts' | 'options'>();
+    expectTypeOf<keyof MultimodalAppConfig>().toEqualTypeOf<'vision' | 'stt' | 'tts' | 'llm' | 'options'>();
   });
 
   it('refuses two models with one name with a typed error', () => {
