@@ -108,13 +108,14 @@ describe('multimodalPlugin', () => {
 
 describe('the task table', () => {
   it('names every kind, task and serve flag once', () => {
-    expect(Object.keys(MODEL_KINDS)).toEqual(['vision', 'stt', 'tts']);
+    expect(Object.keys(MODEL_KINDS)).toEqual(['vision', 'stt', 'tts', 'llm']);
     expect(SERVE_FLAGS.map((f) => `${f.kind}:${f.flag}`)).toEqual([
       'vision:detect',
       'vision:classify',
       'vision:embed',
       'stt:stt',
       'tts:tts',
+      'llm:chat',
     ]);
     const tasks = Object.values(MODEL_KINDS).flatMap((k) => [...k.tasks]);
     expect(new Set(tasks).size).toBe(tasks.length);
