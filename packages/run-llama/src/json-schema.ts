@@ -69,6 +69,16 @@ class Converter {
     throw new SchemaUnsupportedError({ path, keyword, param: this.param, ...(hint === undefined ? {} : { hint }) });
   }
 
+  /** Copies count keywords (`minItems`…), each a non-negative integer. */
+  counts(node: Record<string, unknown>, out: Mutable, path: string, keys: readonly string[]): void {
+    for (const k of keys) {
+      if (node[k] === undefined) continue;
+      if (!Number.isInteger(node[k]) || (node[k] as number) < 0)
+        this.fail(`${path}/${k}`, `${k} (not a non-negative integer)`);
+      out[k] = node[k];
+    }
+  }
+
   /** Any JSON value (the empty schema `{}`). */
   any(description?: unknown): GbnfJsonSchema {
     const d = typeof description === 'string' ? { description } : {};
@@ -180,13 +190,7 @@ class Converter {
           this.fail(path, 'format with minLength/maxLength');
         out.format = node.format;
       }
-      for (const k of ['minLength', 'maxLength'] as const) {
-        if (node[k] !== undefined) {
-          if (!Number.isInteger(node[k]) || (node[k] as number) < 0)
-            this.fail(`${path}/${k}`, `${k} (not a non-negative integer)`);
-          out[k] = node[k];
-        }
-      }
+      this.counts(node, out, path, ['minLength', 'maxLength']);
     } else if (t === 'object') {
       const props = node.properties;
       if (props !== undefined && !isRecord(props)) this.fail(`${path}/properties`, 'properties (not an object)');
@@ -211,13 +215,7 @@ class Converter {
         out.additionalProperties =
           typeof extra === 'boolean' ? extra : this.convert(extra, `${path}/additionalProperties`);
       else if (!props) out.additionalProperties = true;
-      for (const k of ['minProperties', 'maxProperties'] as const) {
-        if (node[k] !== undefined) {
-          if (!Number.isInteger(node[k]) || (node[k] as number) < 0)
-            this.fail(`${path}/${k}`, `${k} (not a non-negative integer)`);
-          out[k] = node[k];
-        }
-      }
+      this.counts(node, out, path, ['minProperties', 'maxProperties']);
     } else if (t === 'array') {
       if (node.items !== undefined) {
         if (node.items === false) out.items = undefined;
@@ -227,13 +225,7 @@ class Converter {
         if (!Array.isArray(node.prefixItems)) this.fail(`${path}/prefixItems`, 'prefixItems (not an array)');
         out.prefixItems = node.prefixItems.map((s, i) => this.convert(s, `${path}/prefixItems/${i}`));
       }
-      for (const k of ['minItems', 'maxItems'] as const) {
-        if (node[k] !== undefined) {
-          if (!Number.isInteger(node[k]) || (node[k] as number) < 0)
-            this.fail(`${path}/${k}`, `${k} (not a non-negative integer)`);
-          out[k] = node[k];
-        }
-      }
+      this.counts(node, out, path, ['minItems', 'maxItems']);
     }
     return out as GbnfJsonSchema;
   }

@@ -105,6 +105,19 @@ function checkGeneration(options: GenerationOptions): void {
   }
 }
 
+/** node-llama-cpp's sampling and stopping options for a request (greedy unless a temperature is given). */
+function sampling(options: GenerationOptions, maxTokens: number) {
+  return {
+    maxTokens,
+    temperature: options.temperature ?? 0,
+    ...(options.topP === undefined ? {} : { topP: options.topP }),
+    ...(options.topK === undefined ? {} : { topK: options.topK }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.stop?.length ? { customStopTriggers: options.stop } : {}),
+    signal: options.signal,
+  };
+}
+
 /** How one chat request runs: free text, a grammar (JSON output or forced tool calls), or native functions. */
 interface ChatPlan {
   history: ChatHistoryItem[];
@@ -380,13 +393,7 @@ export class LlamaChatBackend extends LLMBackend {
       let completionTokens = 0;
       try {
         const common = {
-          maxTokens,
-          temperature: options.temperature ?? 0,
-          ...(options.topP === undefined ? {} : { topP: options.topP }),
-          ...(options.topK === undefined ? {} : { topK: options.topK }),
-          ...(options.seed === undefined ? {} : { seed: options.seed }),
-          ...(options.stop?.length ? { customStopTriggers: options.stop } : {}),
-          signal: options.signal,
+          ...sampling(options, maxTokens),
           onToken: (t: readonly unknown[]) => (completionTokens += t.length),
           ...(onText && !forcedTools ? { onTextChunk: onText } : {}),
         };
@@ -465,14 +472,8 @@ export class LlamaChatBackend extends LLMBackend {
       let completionTokens = 0;
       try {
         const r = await completion.generateCompletionWithMeta(prompt, {
-          maxTokens,
-          temperature: options.temperature ?? 0,
-          ...(options.topP === undefined ? {} : { topP: options.topP }),
-          ...(options.topK === undefined ? {} : { topK: options.topK }),
-          ...(options.seed === undefined ? {} : { seed: options.seed }),
-          ...(options.stop?.length ? { customStopTriggers: options.stop } : {}),
+          ...sampling(options, maxTokens),
           ...(grammar ? { grammar } : {}),
-          signal: options.signal,
           onToken: (t) => (completionTokens += t.length),
           ...(onText ? { onTextChunk: onText } : {}),
         });

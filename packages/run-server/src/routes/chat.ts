@@ -55,6 +55,26 @@ async function sendStream<D extends { type: string }>(
   if (!reply.raw.destroyed) reply.raw.end();
 }
 
+/**
+ * Runs one streamed request on the model's queue with a silence-timed signal (see {@link streamSignal}) and sends
+ * its deltas with {@link sendStream}.
+ */
+async function streamOnQueue<D extends { type: string }>(
+  ctx: RouteContext,
+  reply: FastifyReply,
+  model: ServedModel<LLMBackend>,
+  deltas: (signal: AbortSignal) => AsyncIterable<D>,
+  write: (d: D) => void,
+  onStart: () => void = () => undefined,
+): Promise<void> {
+  const s = streamSignal(reply, ctx.requestTimeoutMs);
+  try {
+    await model.queue.run(() => sendStream(reply, deltas(s.signal), s.alive, write, onStart), s.signal);
+  } finally {
+    s.done();
+  }
+}
+
 function registerChatCompletions(app: FastifyInstance, ctx: RouteContext): void {
   const url = '/v1/chat/completions';
   app.post<{ Body: ChatCompletionBody }>(
@@ -82,37 +102,29 @@ function registerChatCompletions(app: FastifyInstance, ctx: RouteContext): void 
       }
       const model = ctx.models.pick<LLMBackend>('chat', body.model, url);
       const includeUsage = body.stream_options?.include_usage === true;
-      const s = streamSignal(reply, ctx.requestTimeoutMs);
       const chunk = (delta: Record<string, unknown>, finish: Parameters<typeof chatChunkBody>[4] = null): void =>
         sseWrite(reply, chatChunkBody(id, model.id, created, delta, finish, includeUsage ? null : undefined));
-      try {
-        await model.queue.run(
-          () =>
-            sendStream<ChatDelta>(
-              reply,
-              model.backend.chatStream(messages, { ...options, signal: s.signal }),
-              s.alive,
-              (d) => {
-                if (d.type === 'text') chunk({ content: d.text });
-                else if (d.type === 'toolCall') chunk({ tool_calls: [toolCallBody(d.call, d.index)] });
-                else {
-                  chunk({}, d.finishReason);
-                  if (includeUsage) {
-                    sseWrite(reply, {
-                      ...chatChunkBody(id, model.id, created, {}, null),
-                      choices: [],
-                      usage: usageBody(d.usage),
-                    });
-                  }
-                }
-              },
-              () => chunk({ role: 'assistant', content: '' }),
-            ),
-          s.signal,
-        );
-      } finally {
-        s.done();
-      }
+      await streamOnQueue<ChatDelta>(
+        ctx,
+        reply,
+        model,
+        (signal) => model.backend.chatStream(messages, { ...options, signal }),
+        (d) => {
+          if (d.type === 'text') chunk({ content: d.text });
+          else if (d.type === 'toolCall') chunk({ tool_calls: [toolCallBody(d.call, d.index)] });
+          else {
+            chunk({}, d.finishReason);
+            if (includeUsage) {
+              sseWrite(reply, {
+                ...chatChunkBody(id, model.id, created, {}, null),
+                choices: [],
+                usage: usageBody(d.usage),
+              });
+            }
+          }
+        },
+        () => chunk({ role: 'assistant', content: '' }),
+      );
       return reply;
     },
   );
@@ -158,33 +170,25 @@ function registerCompletions(app: FastifyInstance, ctx: RouteContext): void {
       }
       const model = ctx.models.pick<LLMBackend>('chat', body.model, url);
       const includeUsage = body.stream_options?.include_usage === true;
-      const s = streamSignal(reply, ctx.requestTimeoutMs);
-      try {
-        await model.queue.run(
-          () =>
-            sendStream<CompletionDelta>(
-              reply,
-              model.backend.completeStream(prompt, { ...options, signal: s.signal }),
-              s.alive,
-              (d) => {
-                if (d.type === 'text') sseWrite(reply, completionChunk(id, model, created, d.text, null));
-                else {
-                  sseWrite(reply, completionChunk(id, model, created, '', d.finishReason));
-                  if (includeUsage)
-                    sseWrite(reply, {
-                      ...completionChunk(id, model, created, '', null),
-                      choices: [],
-                      usage: usageBody(d.usage),
-                    });
-                }
-              },
-              () => undefined,
-            ),
-          s.signal,
-        );
-      } finally {
-        s.done();
-      }
+      await streamOnQueue<CompletionDelta>(
+        ctx,
+        reply,
+        model,
+        (signal) => model.backend.completeStream(prompt, { ...options, signal }),
+        (d) => {
+          if (d.type === 'text') sseWrite(reply, completionChunk(id, model, created, d.text, null));
+          else {
+            sseWrite(reply, completionChunk(id, model, created, '', d.finishReason));
+            if (includeUsage) {
+              sseWrite(reply, {
+                ...completionChunk(id, model, created, '', null),
+                choices: [],
+                usage: usageBody(d.usage),
+              });
+            }
+          }
+        },
+      );
       return reply;
     },
   );
