@@ -321,6 +321,31 @@ describe.skipIf(noChatModel)('chat endpoints with a real GGUF (SmolLM2-135M) thr
     expect(both.every((r) => r.usage!.completion_tokens > 0)).toBe(true);
   });
 
+  it('does not cut a stream that outlives the request timeout (streams time silence)', async () => {
+    const short = await createMultimodalApp({ llm, options: { requestTimeoutMs: 1000 } });
+    try {
+      const url = await short.listen({ port: 0, host: '127.0.0.1' });
+      const t0 = performance.now();
+      const r = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: 'Write a long story.' }],
+          max_tokens: 60,
+          stream: true,
+        }),
+      });
+      const body = await r.text();
+      const ms = performance.now() - t0;
+      if (ms <= 1000) return; // a machine fast enough to finish within the limit proves nothing here
+      expect(body).toMatch(/"finish_reason":"(length|stop)"/);
+      expect(body.trim().endsWith('data: [DONE]')).toBe(true);
+      expect(body).not.toMatch(/"error"/);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('queues past the sequences and refuses past the queue with 429', async () => {
     const body = { messages: [{ role: 'user', content: 'Count to twenty.' }], max_tokens: 24 };
     const results = await Promise.all(Array.from({ length: 6 }, () => post('/v1/chat/completions', body)));
