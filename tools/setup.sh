@@ -16,6 +16,14 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION"
   npm install -g "pnpm@$PNPM_VERSION"
 fi
 
+# node-gyp (native addons) uses the installed Node headers instead of downloading them. Linux only: on macOS
+# /usr has no Node headers and node-gyp would fail, so it is not in .npmrc.
+if [ "$(uname -s)" = Linux ] && [ -f /usr/include/node/node.h ]; then
+  export npm_config_nodedir=/usr
+fi
+
+# espeak-ng (GPL-3.0-or-later) is only an optional peer of the published packages; it comes in here as a
+# workspace devDependency, so `llama-pajamas serve --tts` works out of the box in this checkout.
 step "installing node packages"
 pnpm install --frozen-lockfile
 

@@ -2,9 +2,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runReadmeExample } from '../../../tools/test/readme-example.js';
 
+/** The example's files: the photo, speech clip and model from /work/shared (see its MANIFEST.json). */
+const shared = (p: string): string => fileURLToPath(new URL(`../../../../shared/${p}`, import.meta.url));
+
 describe('README example', () => {
   it('runs against the built package and prints what it says', () => {
-    const out = runReadmeExample(fileURLToPath(new URL('..', import.meta.url)));
+    const out = runReadmeExample(fileURLToPath(new URL('..', import.meta.url)), {
+      'dog.jpg': shared('media/images/dog.jpg'),
+      'speech.wav': shared('media/speech/sense_and_sensibility_01_austen_64kb-0880.wav'),
+    });
     expect(out).toMatchInlineSnapshot(`
       "[ 1, 3, 640, 640 ] 768 576
       [ 1, 2 ]

@@ -1,6 +1,6 @@
 import { RunError, type RunErrorOptions } from '@llama-pajamas/run-core';
 
-/** Error codes of run-llama itself (chat-model errors shared by every runtime are run-core's `LLM_ERROR_CODES`). */
+/** Error codes of run-llama itself (chat-model errors shared by every runtime, `ERR_RUN_LLM_*`, are run-core's). */
 export const LLAMA_ERROR_CODES = ['ERR_RUN_LLAMA_MODEL_LOAD', 'ERR_RUN_LLAMA_RUNTIME'] as const;
 
 /** One of {@link LLAMA_ERROR_CODES}. */

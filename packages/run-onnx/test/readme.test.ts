@@ -2,9 +2,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runReadmeExample } from '../../../tools/test/readme-example.js';
 
+/** The example's files: the photo, speech clip and model from /work/shared (see its MANIFEST.json). */
+const shared = (p: string): string => fileURLToPath(new URL(`../../../../shared/${p}`, import.meta.url));
+
 describe('README example', () => {
   it('runs against the built package and prints what it says', () => {
-    const out = runReadmeExample(fileURLToPath(new URL('..', import.meta.url)));
+    const out = runReadmeExample(fileURLToPath(new URL('..', import.meta.url)), {
+      'yolox_nano.onnx': shared('models/detection/yolox_nano.onnx'),
+      'dog.jpg': shared('media/images/dog.jpg'),
+      'speech.wav': shared('media/speech/sense_and_sensibility_01_austen_64kb-0880.wav'),
+    });
     // Scores can move in the last digit across CPUs; labels, order and rough boxes cannot.
     const lines = out.trim().split('\n');
     expect(lines.map((l) => l.split(' ')[0]).sort()).toEqual(['bicycle', 'car', 'dog', 'speech']);

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { ApiError } from './errors.js';
 import type { ModelTable } from './models.js';
 import type { MultimodalAppOptions, ResolvedLimits } from './options.js';
@@ -13,23 +13,30 @@ export interface RouteContext {
   startedAt: number;
 }
 
+/** A request's signal and the means to push its time limit back. */
+export interface RequestDeadline {
+  /** Aborts on the time limit (reason: a 504 ApiError) or when the client goes away (reason: a 499 ApiError). */
+  readonly signal: AbortSignal;
+  /** Starts the time limit again from now (a stream calls it as it sends, so the limit measures silence). */
+  refresh(): void;
+}
+
 /**
- * An AbortSignal for one request's work: aborts on the request timeout (reason: a 504 ApiError) or when the client
- * goes away (reason: a 499 ApiError).
+ * An AbortSignal for one request's work: aborts `timeoutMs` after the start (or the last `refresh()`) or when the
+ * client goes away.
  */
-export function requestSignal(_request: FastifyRequest, reply: FastifyReply, timeoutMs: number): AbortSignal {
+export function requestDeadline(reply: FastifyReply, timeoutMs: number): RequestDeadline {
   const controller = new AbortController();
-  const timer = setTimeout(() => {
+  const onTimeout = (): void => {
     controller.abort(
       new ApiError(
         504,
         `The request took longer than the server's ${timeoutMs} ms limit and was stopped. Try a shorter input or retry later.`,
-        {
-          code: 'timeout',
-        },
+        { code: 'timeout' },
       ),
     );
-  }, timeoutMs);
+  };
+  let timer = setTimeout(onTimeout, timeoutMs);
   timer.unref();
   const onClose = (): void => {
     clearTimeout(timer);
@@ -39,7 +46,15 @@ export function requestSignal(_request: FastifyRequest, reply: FastifyReply, tim
   };
   // A response that closes before it finished means the client went away.
   reply.raw.once('close', onClose);
-  return controller.signal;
+  return {
+    signal: controller.signal,
+    refresh() {
+      if (controller.signal.aborted) return;
+      clearTimeout(timer);
+      timer = setTimeout(onTimeout, timeoutMs);
+      timer.unref();
+    },
+  };
 }
 
 /** Resolves with `promise`, or rejects with `signal.reason` as soon as it aborts (the work itself may go on). */

@@ -49,7 +49,7 @@ export class ModelTable {
         const taken = this.models.find((m) => m.id === id);
         if (taken) {
           throw invalidParameter(
-            `the name of a ${kind} model`,
+            `the name of one of the ${spec.label}`,
             `a name no other served model has (the ${taken.kind} model '${id}' has it; name each one with a record key or name=path)`,
             id,
           );

@@ -1,7 +1,7 @@
 import type { ModelBackend } from '@llama-pajamas/run-core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { MicroBatcher } from './batcher.js';
-import { raceSignal, requestSignal, type RouteContext } from './context.js';
+import { raceSignal, requestDeadline, type RouteContext } from './context.js';
 import type { ServedModel } from './models.js';
 import type { ServedTask } from './tasks.js';
 
@@ -10,6 +10,8 @@ export interface TaskCall<B extends ModelBackend> {
   readonly model: ServedModel<B>;
   /** Aborts on the request timeout (504) or when the client goes away (499). */
   readonly signal: AbortSignal;
+  /** Starts the time limit again from now: a stream calls it as it sends, so the limit measures silence. */
+  refreshTimeout(): void;
   /** Runs `job` on the model's queue; rejects with the signal's reason as soon as it aborts. */
   run<R>(job: () => Promise<R>): Promise<R>;
   /** Runs a job that writes the response itself (a stream) on the queue; the job watches `signal`. */
@@ -26,23 +28,24 @@ export interface TaskCall<B extends ModelBackend> {
  * Starts a request's work: picks the model for `task` (by the request's `model`, else the default; 501/404/400 as
  * {@link ModelTable.pick}) and makes its signal.
  * @example
- * const call = beginTask<STTBackend>(ctx, request, reply, 'transcribe', body.model, '/v1/audio/transcriptions');
+ * const call = beginTask<STTBackend>(ctx, reply, 'transcribe', body.model, '/v1/audio/transcriptions');
  * const result = await call.run(() => call.model.backend.transcribe(bytes, { signal: call.signal }));
  */
 export function beginTask<B extends ModelBackend>(
   ctx: RouteContext,
-  request: FastifyRequest,
   reply: FastifyReply,
   task: ServedTask,
   requested: unknown,
   endpoint: string,
 ): TaskCall<B> {
   const model = ctx.models.pick<B>(task, requested, endpoint);
-  const signal = requestSignal(request, reply, ctx.requestTimeoutMs);
+  const deadline = requestDeadline(reply, ctx.requestTimeoutMs);
+  const signal = deadline.signal;
   const run = <R>(job: () => Promise<R>): Promise<R> => raceSignal(model.queue.run(job, signal), signal);
   return {
     model,
     signal,
+    refreshTimeout: () => deadline.refresh(),
     run,
     stream: (job) => model.queue.run(job, signal),
     batch<I, O, R>(inputs: I[], options: O, batch: (inputs: I[], options: O) => Promise<R[]>): Promise<R[]> {

@@ -43,7 +43,7 @@ export interface ModelKindSpec<
   T extends string = string,
   F extends string = string,
 > {
-  /** Plural noun for messages ("vision models"). */
+  /** Plural noun for messages ("vision models", "text-to-speech voices"). */
   readonly label: string;
   /** Every task a model of this kind may serve. */
   readonly tasks: readonly T[];

@@ -1,16 +1,5 @@
 import { RunError, type RunErrorOptions } from '../errors.js';
 
-/** Error codes of chat models (every {@link LLMBackend}); each has a row in `docs/errors.md`. */
-export const LLM_ERROR_CODES = [
-  'ERR_RUN_LLM_CONTEXT_OVERFLOW',
-  'ERR_RUN_LLM_SCHEMA_UNSUPPORTED',
-  'ERR_RUN_LLM_INVALID_MESSAGES',
-  'ERR_RUN_LLM_UNSUPPORTED_FEATURE',
-] as const;
-
-/** One of {@link LLM_ERROR_CODES}. */
-export type LlmErrorCode = (typeof LLM_ERROR_CODES)[number];
-
 /** Facts of a {@link ContextOverflowError}. */
 export interface ContextOverflowFacts {
   /** Tokens of the prompt (messages, template and tool definitions). */

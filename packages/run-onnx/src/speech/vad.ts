@@ -9,6 +9,8 @@ import type { OnnxSessionOptions } from '../session.js';
 export interface LoadVadOptions extends OnnxSessionOptions {
   /** A short id for messages (default: the file name). */
   modelId?: string;
+  /** Open the model now (default true); otherwise on `load()`. */
+  load?: boolean;
 }
 
 /**
@@ -51,12 +53,11 @@ export async function loadVad(path?: string, options: LoadVadOptions = {}): Prom
       },
     );
   }
-  const { modelId, ...sessionOptions } = options;
-  const session = await OnnxSession.create(file, { intraOpThreads: 1, interOpThreads: 1, ...sessionOptions });
-  try {
-    return new SileroVad(session, { modelId: modelId ?? basename(file) });
-  } catch (e) {
-    await session.dispose();
-    throw e;
-  }
+  const { modelId, load = true, ...sessionOptions } = options;
+  const vad = new SileroVad(
+    () => OnnxSession.create(file, { intraOpThreads: 1, interOpThreads: 1, ...sessionOptions }),
+    { modelId: modelId ?? basename(file) },
+  );
+  if (load) await vad.load();
+  return vad;
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sseStart, sseWrite, type RouteContext } from '../context.js';
 import { toApiError } from '../errors.js';
 import type { ServedModel } from '../models.js';
-import { beginTask } from '../task-call.js';
+import { beginTask, type TaskCall } from '../task-call.js';
 import {
   chatChunkBody,
   chatCompletionBody,
@@ -13,7 +13,6 @@ import {
   usageBody,
 } from './chat-format.js';
 import { parseChatBody, parseCompletionBody, type ChatCompletionBody, type CompletionBody } from './chat-request.js';
-import { streamSignal } from './chat-stream.js';
 
 const streamFields = {
   model: { type: 'string' },
@@ -56,23 +55,17 @@ async function sendStream<D extends { type: string }>(
 }
 
 /**
- * Runs one streamed request on the model's queue with a silence-timed signal (see {@link streamSignal}) and sends
- * its deltas with {@link sendStream}.
+ * Runs one streamed request on the model's queue and sends its deltas with {@link sendStream}; every delta sent
+ * pushes the request's time limit back, so the limit measures silence, not the length of the stream.
  */
 async function streamOnQueue<D extends { type: string }>(
-  ctx: RouteContext,
+  call: TaskCall<LLMBackend>,
   reply: FastifyReply,
-  model: ServedModel<LLMBackend>,
   deltas: (signal: AbortSignal) => AsyncIterable<D>,
   write: (d: D) => void,
   onStart: () => void = () => undefined,
 ): Promise<void> {
-  const s = streamSignal(reply, ctx.requestTimeoutMs);
-  try {
-    await model.queue.run(() => sendStream(reply, deltas(s.signal), s.alive, write, onStart), s.signal);
-  } finally {
-    s.done();
-  }
+  await call.stream(() => sendStream(reply, deltas(call.signal), () => call.refreshTimeout(), write, onStart));
 }
 
 function registerChatCompletions(app: FastifyInstance, ctx: RouteContext): void {
@@ -96,18 +89,18 @@ function registerChatCompletions(app: FastifyInstance, ctx: RouteContext): void 
       const created = Math.floor(Date.now() / 1000);
       const id = responseId('chatcmpl');
       if (body.stream !== true) {
-        const call = beginTask<LLMBackend>(ctx, request, reply, 'chat', body.model, url);
+        const call = beginTask<LLMBackend>(ctx, reply, 'chat', body.model, url);
         const r = await call.run(() => call.model.backend.chat(messages, { ...options, signal: call.signal }));
         return chatCompletionBody(id, call.model.id, created, r);
       }
-      const model = ctx.models.pick<LLMBackend>('chat', body.model, url);
+      const call = beginTask<LLMBackend>(ctx, reply, 'chat', body.model, url);
+      const model = call.model;
       const includeUsage = body.stream_options?.include_usage === true;
       const chunk = (delta: Record<string, unknown>, finish: Parameters<typeof chatChunkBody>[4] = null): void =>
         sseWrite(reply, chatChunkBody(id, model.id, created, delta, finish, includeUsage ? null : undefined));
       await streamOnQueue<ChatDelta>(
-        ctx,
+        call,
         reply,
-        model,
         (signal) => model.backend.chatStream(messages, { ...options, signal }),
         (d) => {
           if (d.type === 'text') chunk({ content: d.text });
@@ -164,16 +157,16 @@ function registerCompletions(app: FastifyInstance, ctx: RouteContext): void {
       const created = Math.floor(Date.now() / 1000);
       const id = responseId('cmpl');
       if (body.stream !== true) {
-        const call = beginTask<LLMBackend>(ctx, request, reply, 'chat', body.model, url);
+        const call = beginTask<LLMBackend>(ctx, reply, 'chat', body.model, url);
         const r = await call.run(() => call.model.backend.complete(prompt, { ...options, signal: call.signal }));
         return completionBody(id, call.model.id, created, r);
       }
-      const model = ctx.models.pick<LLMBackend>('chat', body.model, url);
+      const call = beginTask<LLMBackend>(ctx, reply, 'chat', body.model, url);
+      const model = call.model;
       const includeUsage = body.stream_options?.include_usage === true;
       await streamOnQueue<CompletionDelta>(
-        ctx,
+        call,
         reply,
-        model,
         (signal) => model.backend.completeStream(prompt, { ...options, signal }),
         (d) => {
           if (d.type === 'text') sseWrite(reply, completionChunk(id, model, created, d.text, null));

@@ -37,7 +37,7 @@ export function registerEmbeddingsRoute(app: FastifyInstance, ctx: RouteContext)
     },
     async (request, reply) => {
       const body = request.body;
-      const call = beginTask<VisionBackend>(ctx, request, reply, 'embed_text', body.model, url);
+      const call = beginTask<VisionBackend>(ctx, reply, 'embed_text', body.model, url);
       const { model, signal } = call;
       const texts = Array.isArray(body.input) ? body.input : [body.input];
       if (texts.length > ctx.limits.embeddingInputs)

@@ -93,7 +93,7 @@ export function registerImageRoutes(app: FastifyInstance, ctx: RouteContext): vo
     },
     async (request, reply) => {
       const body = request.body;
-      const call = beginTask<VisionBackend>(ctx, request, reply, 'detect', body.model, '/v1/images/detect');
+      const call = beginTask<VisionBackend>(ctx, reply, 'detect', body.model, '/v1/images/detect');
       const inputs = await images(body, call.signal);
       const options: DetectOptions = {};
       if (body.confidence !== undefined) options.confidence = body.confidence;
@@ -130,7 +130,7 @@ export function registerImageRoutes(app: FastifyInstance, ctx: RouteContext): vo
     },
     async (request, reply) => {
       const body = request.body;
-      const call = beginTask<VisionBackend>(ctx, request, reply, 'classify', body.model, '/v1/images/classify');
+      const call = beginTask<VisionBackend>(ctx, reply, 'classify', body.model, '/v1/images/classify');
       const inputs = await images(body, call.signal);
       const options: ClassifyOptions & { labels?: readonly string[] } = {};
       if (body.top_k !== undefined) options.topK = body.top_k;
@@ -174,7 +174,7 @@ export function registerImageRoutes(app: FastifyInstance, ctx: RouteContext): vo
       }
       const texts = body.input === undefined ? [] : Array.isArray(body.input) ? body.input : [body.input];
       const task = texts.length > 0 && body.image === undefined ? 'embed_text' : 'embed';
-      const call = beginTask<VisionBackend>(ctx, request, reply, task, body.model, '/v1/images/embed');
+      const call = beginTask<VisionBackend>(ctx, reply, task, body.model, '/v1/images/embed');
       const { model, signal } = call;
       if (texts.length > 0 && !model.backend.capabilities.embedText) {
         throw badParam(

@@ -78,7 +78,7 @@ function registerSpeech(app: FastifyInstance, ctx: RouteContext): void {
     },
     async (request, reply) => {
       const body = request.body;
-      const call = beginTask<TTSBackend>(ctx, request, reply, 'speech', body.model, url);
+      const call = beginTask<TTSBackend>(ctx, reply, 'speech', body.model, url);
       const { model, signal } = call;
       if (body.input.length > ctx.limits.speechChars) {
         throw badParam(

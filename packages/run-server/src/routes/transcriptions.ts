@@ -77,7 +77,7 @@ function registerTranscription(app: FastifyInstance, ctx: RouteContext, task: 't
       // 501 before reading the upload when no speech model is loaded.
       if (ctx.models.forTask(task).length === 0) ctx.models.pick(task, undefined, url);
       const form = await readAudioForm(request, ctx.limits.audioBytes);
-      const call = beginTask<STTBackend>(ctx, request, reply, task, one(form.fields, 'model'), url);
+      const call = beginTask<STTBackend>(ctx, reply, task, one(form.fields, 'model'), url);
       const { model, signal } = call;
       const req = parseTranscribeFields(form.fields, task, model.backend);
       if (req.stream) {

@@ -1,5 +1,5 @@
 import { ModelUnrecognizedError } from '../../errors.js';
-import type { ImagePreprocessSpec, ResampleKernel } from '../../image/preprocess.js';
+import type { ImagePreprocessSpec, ResampleKernel } from '../../image/preprocess-spec.js';
 
 /** The fields of a Hugging Face `preprocessor_config.json` (image processor) that this package reads. */
 export interface HfImageProcessorConfig {

@@ -1,7 +1,8 @@
 import { ModelOutputMismatchError, throwIfAborted } from '../../errors.js';
 import type { ImageLimits } from '../../image/decode.js';
 import { preprocessImage, preprocessImages } from '../../image/preprocess.js';
-import type { ImagePreprocessSpec, ImageTransform } from '../../image/preprocess.js';
+import type { ImagePreprocessSpec } from '../../image/preprocess-spec.js';
+import type { ImageTransform } from '../../image/geometry.js';
 import type { InferenceSession } from '../../session.js';
 import { createTensor } from '../../tensor.js';
 import type { Tensor, TensorInfo } from '../../tensor.js';
