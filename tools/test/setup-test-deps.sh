@@ -26,3 +26,5 @@ bash tools/test/fetch-test-media.sh
 if [ -f packages/run-server/test/python/setup.sh ]; then
   bash packages/run-server/test/python/setup.sh
 fi
+
+bash tools/test/setup-llm.sh

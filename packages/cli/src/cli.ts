@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerChatCommand } from './commands/chat.js';
 import { EXIT_CODES, exitCodeOf } from './commands/one-shot.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSpeakCommand, registerTranscribeCommand } from './commands/speech.js';
@@ -25,6 +26,7 @@ registerClassifyCommand(program);
 registerEmbedCommand(program);
 registerTranscribeCommand(program);
 registerSpeakCommand(program);
+registerChatCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`llama-pajamas: ${e instanceof Error ? e.message : String(e)}\n`);

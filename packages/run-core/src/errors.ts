@@ -29,6 +29,11 @@ export const RUN_ERROR_CODES = [
   'ERR_RUN_PHONEMIZER_NOT_FOUND',
   'ERR_RUN_ABORTED',
   'ERR_RUN_TIMEOUT',
+  // Chat models (LLMBackend; the classes are in backends/llm-errors.ts).
+  'ERR_RUN_LLM_CONTEXT_OVERFLOW',
+  'ERR_RUN_LLM_SCHEMA_UNSUPPORTED',
+  'ERR_RUN_LLM_INVALID_MESSAGES',
+  'ERR_RUN_LLM_UNSUPPORTED_FEATURE',
 ] as const;
 
 /** One of {@link RUN_ERROR_CODES}. */

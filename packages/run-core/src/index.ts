@@ -76,3 +76,6 @@ export * from './session.js';
 export * from './tensor.js';
 export * from './types/speech.js';
 export * from './types/vision.js';
+export * from './types/llm.js';
+export * from './backends/llm-errors.js';
+export * from './backends/llm-backend.js';
