@@ -8,6 +8,8 @@ import {
   type ServeConfig,
   type ServeTask,
 } from './serve.js';
+import { registerModelsCommand } from './commands/models.js';
+import { registerPullCommand } from './commands/pull.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -110,6 +112,9 @@ program
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   });
+
+registerPullCommand(program);
+registerModelsCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`llama-pajamas: ${e instanceof Error ? e.message : String(e)}\n`);

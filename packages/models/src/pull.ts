@@ -43,6 +43,8 @@ export interface PullOptions {
   lockTimeoutMs?: number;
   /** The `fetch` to use (default the global one). */
   fetch?: typeof fetch;
+  /** The command a "not cached" error tells the user to run (default: `llama-pajamas pull <repo>…`). */
+  pullCommand?: string;
 }
 
 /** A progress event of {@link pull}. */
@@ -193,7 +195,7 @@ async function fromCache(
   options: PullOptions,
   started: number,
 ): Promise<PullResult> {
-  const cmd = pullCommand(repo, options);
+  const cmd = options.pullCommand ?? pullCommand(repo, options);
   const commit = await readRef(hub.cacheDir, repo, revision);
   if (commit === undefined) {
     throw new ModelNotCachedError({

@@ -54,7 +54,11 @@ export interface HubDouble {
   readonly requests: SeenRequest[];
   faults: Faults;
   /** Adds a commit with these files to `repo` on `branch` (default main) and returns its hash. */
-  commit(repo: string, files: Record<string, string | Buffer>, options?: { branch?: string; lfsOver?: number }): string;
+  commit(
+    repo: string,
+    files: Record<string, string | Buffer>,
+    options?: { branch?: string; lfsOver?: number; sha?: string },
+  ): string;
   close(): Promise<void>;
 }
 
@@ -260,7 +264,8 @@ export async function startHubDouble(): Promise<HubDouble> {
         if (lfs) blobs.set(sha256(buf), buf);
         tree.set(path, { content: buf, lfs });
       }
-      const sha = createHash('sha1').update(`${repoId}:${branch}:${++commitCounter}:${Date.now()}`).digest('hex');
+      const sha =
+        options.sha ?? createHash('sha1').update(`${repoId}:${branch}:${++commitCounter}:${Date.now()}`).digest('hex');
       repo.commits.set(sha, tree);
       repo.refs.set(branch, sha);
       return sha;
