@@ -177,3 +177,32 @@ export function pullCommandFor(ref: ModelRef, options: { dtype?: ModelDtype } = 
     return `llama-pajamas pull ${ref.name}${options.dtype ? ` --dtype ${options.dtype}` : ''}`;
   return '';
 }
+
+/** One task's catalog default as {@link findCachedDefaults} reports it. */
+export type CachedDefault =
+  | { readonly task: CatalogEntry['task']; readonly entry: CatalogEntry; readonly model: ResolvedModel }
+  | { readonly task: CatalogEntry['task']; readonly entry: CatalogEntry; readonly missing: ModelNotCachedError };
+
+/**
+ * For each task, whether its catalog default is in the cache (hub copy or local stand-in), without any network:
+ * what `serve` with no model flags can serve, and for the rest the command that pulls them.
+ * @example
+ * for (const d of await findCachedDefaults({ hub })) console.log(d.task, 'model' in d ? d.model.path : d.missing.pullCommand)
+ * // stt /…/snapshots/ed72be82…   detect llama-pajamas pull yolox-nano
+ */
+export async function findCachedDefaults(
+  options: Pick<ResolveModelOptions, 'hub' | 'catalog'> = {},
+): Promise<CachedDefault[]> {
+  const catalog = options.catalog ?? CATALOG;
+  const out: CachedDefault[] = [];
+  for (const entry of catalog.filter((e) => e.isDefault)) {
+    try {
+      const model = await resolveModelRef(entry.name, { ...options, catalog, offline: true });
+      out.push({ task: entry.task, entry, model });
+    } catch (e) {
+      if (!(e instanceof ModelNotCachedError)) throw e;
+      out.push({ task: entry.task, entry, missing: e });
+    }
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   CATALOG,
+  findCachedDefaults,
   findLocalModel,
   listModels,
   modelInfo,
@@ -147,6 +148,23 @@ describe('resolveModelRef', () => {
     });
     expect(again.commit).toBe(placed.commit); // content-addressed: placing again changes nothing
     expect((await findLocalModel('tiny-whisper', cfg))?.record.source.kind).toBe('conversion');
+  });
+});
+
+describe('findCachedDefaults', () => {
+  it('says which defaults are cached and how to pull the others, offline', async () => {
+    const before = await findCachedDefaults({ hub: cfg, catalog: TEST_CATALOG });
+    expect(before).toEqual([
+      expect.objectContaining({
+        task: 'stt',
+        missing: expect.objectContaining({ pullCommand: 'llama-pajamas pull tiny-whisper' }) as unknown,
+      }),
+    ]);
+    await resolveModelRef('tiny-whisper', { hub: cfg, catalog: TEST_CATALOG, dtype: 'int8' });
+    hub.requests.length = 0;
+    const after = await findCachedDefaults({ hub: cfg, catalog: TEST_CATALOG });
+    expect(after[0]).toMatchObject({ task: 'stt', model: { via: 'cache', dtype: 'int8' } });
+    expect(hub.requests).toEqual([]);
   });
 });
 
