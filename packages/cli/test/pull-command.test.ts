@@ -111,6 +111,19 @@ describe('llama-pajamas pull / models (built cli, hub double)', () => {
     expect(catalog.stdout).toMatch(/silero-vad\s+vad\s+yes\s+onnx-community\/silero-vad@e71cae966052.*yes\s*\n/);
   });
 
+  it('two processes pulling one file at once: one download (the other waits on the lock), both succeed', async () => {
+    hub.faults = { delayMs: 3000 };
+    hub.requests.length = 0;
+    const [a, b] = await Promise.all([
+      cli(['pull', 'acme/tiny', '--include', 'onnx/model.onnx']),
+      cli(['pull', 'acme/tiny', '--include', 'onnx/model.onnx']),
+    ]);
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    expect(hub.requests.filter((q) => q.server === 'storage')).toHaveLength(1);
+    const snapshot = a.stdout.trim().split('\n').at(-1)!;
+    expect(await readFile(join(snapshot, 'onnx/model.onnx'))).toEqual(weights);
+  });
+
   it('offline and not cached: exit 3 and the exact pull command', async () => {
     const r = await cli(['pull', 'silero-vad', '--dtype', 'int8'], { HF_HUB_OFFLINE: '1' });
     expect(r.code).toBe(3);

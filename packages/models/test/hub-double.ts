@@ -44,6 +44,8 @@ export interface Faults {
   dropTimes?: number;
   /** Serve these sha256 blobs with one byte flipped. */
   corrupt?: Set<string>;
+  /** Hold each blob answer this long before sending it (so that two clients overlap). */
+  delayMs?: number;
 }
 
 /** A running hub double. */
@@ -52,6 +54,8 @@ export interface HubDouble {
   readonly storageOrigin: string;
   readonly repos: Map<string, DoubleRepo>;
   readonly requests: SeenRequest[];
+  /** Old repository id → new one: the hub answers a relative 307 redirect, as after a rename. */
+  readonly renames: Map<string, string>;
   faults: Faults;
   /** Adds a commit with these files to `repo` on `branch` (default main) and returns its hash. */
   commit(
@@ -85,6 +89,7 @@ export async function startHubDouble(): Promise<HubDouble> {
   const repos = new Map<string, DoubleRepo>();
   const blobs = new Map<string, Buffer>();
   const requests: SeenRequest[] = [];
+  const renames = new Map<string, string>();
   let commitCounter = 0;
 
   const storage = createServer((req, res) => {
@@ -100,7 +105,9 @@ export async function startHubDouble(): Promise<HubDouble> {
       body = Buffer.from(blob);
       body[body.length >> 1] = body[body.length >> 1]! ^ 0xff;
     }
-    serveBytes(req, res, body, { 'content-type': 'application/octet-stream' }, true);
+    const send = (): void => serveBytes(req, res, body, { 'content-type': 'application/octet-stream' }, true);
+    if (double.faults.delayMs) setTimeout(send, double.faults.delayMs);
+    else send();
   });
 
   function serveBytes(
@@ -186,6 +193,11 @@ export async function startHubDouble(): Promise<HubDouble> {
       res.writeHead(404, { 'content-type': 'text/html' }).end('<html>not a hub route</html>');
       return;
     }
+    const renamed = renames.get(repoId);
+    if (renamed) {
+      res.writeHead(307, { location: url.pathname.replace(`/${repoId}/`, `/${renamed}/`) }).end();
+      return;
+    }
     const repo = repos.get(repoId);
     if (!repo) {
       errorAnswer(res, 404, 'RepoNotFound', 'Repository not found');
@@ -251,6 +263,7 @@ export async function startHubDouble(): Promise<HubDouble> {
     storageOrigin,
     repos,
     requests,
+    renames,
     faults: {},
     commit(repoId, files, options = {}) {
       const repo: DoubleRepo = repos.get(repoId) ?? { refs: new Map<string, string>(), commits: new Map() };

@@ -87,6 +87,18 @@ describe('pull over the hub protocol', () => {
     expect(get.authorization).toBeUndefined();
   });
 
+  it('follows a relative redirect on the hub itself (a renamed repository)', async () => {
+    hub.renames.set('acme/old-name', REPO);
+    const r = await pull('acme/old-name', { files: ['onnx/model.onnx'], hub: cfg });
+    hub.renames.clear();
+    expect(r.commit).toBe(commit);
+    expect(hub.requests.filter((q) => q.method === 'HEAD').map((q) => q.url)).toEqual([
+      '/acme/old-name/resolve/main/onnx/model.onnx',
+      '/acme/tiny-model/resolve/main/onnx/model.onnx',
+    ]);
+    expect(await readFile(join(r.snapshotDir, 'onnx/model.onnx'))).toEqual(weights);
+  });
+
   it('fetches nothing again when the files are cached', async () => {
     await pull(REPO, { files: ['config.json', 'onnx/model.onnx'], hub: cfg });
     hub.requests.length = 0;
