@@ -8,8 +8,13 @@ import {
   type ServeConfig,
   type ServeTask,
 } from './serve.js';
+import { registerClassifyCommand } from './commands/classify.js';
+import { registerDetectCommand } from './commands/detect.js';
+import { registerEmbedCommand } from './commands/embed.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerPullCommand } from './commands/pull.js';
+import { registerSpeakCommand } from './commands/speak.js';
+import { registerTranscribeCommand } from './commands/transcribe.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -115,6 +120,11 @@ program
 
 registerPullCommand(program);
 registerModelsCommand(program);
+registerDetectCommand(program);
+registerClassifyCommand(program);
+registerEmbedCommand(program);
+registerTranscribeCommand(program);
+registerSpeakCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`llama-pajamas: ${e instanceof Error ? e.message : String(e)}\n`);

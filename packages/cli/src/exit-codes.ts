@@ -37,7 +37,9 @@ const BY_CODE: Readonly<Record<string, number>> = {
 /** The exit code for an error thrown by a command (by its `code`, else 1). */
 export function exitCodeFor(error: unknown): number {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? (BY_CODE[code] ?? EXIT.failure) : EXIT.failure;
+  if (typeof code !== 'string') return EXIT.failure;
+  if (code.startsWith('commander.')) return EXIT.usage; // InvalidArgumentError thrown from an action
+  return BY_CODE[code] ?? EXIT.failure;
 }
 
 /** Help text listing the exit codes, for `addHelpText('after', …)`. */

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   MODEL_DTYPES,
   catalogEntryPath,
@@ -12,6 +12,7 @@ import {
   type PullResult,
 } from '@llama-pajamas/models';
 import { EXIT_CODES_HELP, formatBytes, withExitCodes } from '../exit-codes.js';
+import { dtypeOption } from './one-shot.js';
 
 interface PullFlags {
   include?: string[];
@@ -19,13 +20,6 @@ interface PullFlags {
   revision?: string;
   json?: boolean;
   quiet?: boolean;
-}
-
-function dtypeArg(value: string): ModelDtype {
-  if (!(MODEL_DTYPES as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`Expected one of ${MODEL_DTYPES.join(', ')}.`);
-  }
-  return value as ModelDtype;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -105,7 +99,7 @@ export function registerPullCommand(program: Command): void {
       'Download a model into the Hugging Face cache (shared with Python tools). Only the files one dtype needs are fetched; interrupted downloads resume.',
     )
     .option('--include <glob>', 'only files matching this glob (repeatable; hub repositories only)', collect)
-    .option('--dtype <dtype>', `weights precision: ${MODEL_DTYPES.join(', ')}`, dtypeArg)
+    .option('--dtype <dtype>', `weights precision: ${MODEL_DTYPES.join(', ')}`, dtypeOption)
     .option('--revision <rev>', 'branch, tag or commit (default main; same as @rev)')
     .option('--json', 'print the result as JSON on stdout')
     .option('--quiet', 'no progress output')
