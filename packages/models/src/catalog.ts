@@ -1,3 +1,4 @@
+import type { ModelFamily } from '@llama-pajamas/run-core';
 import type { ModelDtype } from './select-files.js';
 
 /** A task a catalog model serves (the cli's flag names; `vad` is used inside speech pipelines). */
@@ -23,8 +24,8 @@ export interface CatalogEntry {
   readonly repo: string;
   /** A pinned commit where one was seen, else `main`. */
   readonly revision: string;
-  /** The run-core family it loads as. */
-  readonly family: string;
+  /** The run-core family it loads as (a key of run-core's `FAMILY_FILES`). */
+  readonly family: ModelFamily;
   /** What the loader opens inside the snapshot: '' = the snapshot folder, else a file path. */
   readonly entry: string | Readonly<Partial<Record<ModelDtype, string>>>;
   /** Files per dtype (only the dtypes the repository has). */
@@ -91,7 +92,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     description: 'YOLOX-Nano, COCO 80 classes, 416x416, 0.9 M parameters',
     repo: 'bradex/yolox',
     revision: '496372db738a3990bca4827b7e3bb0130d6a861e',
-    family: 'yolox',
+    family: 'vision-single-file',
     entry: 'yolox_nano.onnx',
     dtypes: { fp32: { files: ['yolox_nano.onnx'], approxBytes: 3_600_000 } },
     defaultDtype: 'fp32',
@@ -108,7 +109,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     description: 'Ultralytics YOLO11n, COCO 80 classes, 640x640',
     repo: 'illuni/YOLO',
     revision: 'main',
-    family: 'ultralytics',
+    family: 'vision-single-file',
     entry: 'yolo11n_640.onnx',
     dtypes: { fp32: { files: ['yolo11n_640.onnx'], approxBytes: 10_700_000 } },
     defaultDtype: 'fp32',
@@ -126,7 +127,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     description: 'MobileNetV2 1.0 224, ImageNet-1k (transformers.js export)',
     repo: 'Xenova/mobilenet_v2_1.0_224',
     revision: 'main',
-    family: 'hf-classifier',
+    family: 'hf-image-classifier',
     entry: '',
     dtypes: {
       fp32: { files: [...HF_IMAGE_SUPPORT, 'onnx/model.onnx'], approxBytes: 14_000_000 },
@@ -146,7 +147,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     description: 'ViT-Base/16 224, ImageNet-1k (transformers.js export)',
     repo: 'Xenova/vit-base-patch16-224',
     revision: 'main',
-    family: 'hf-classifier',
+    family: 'hf-image-classifier',
     entry: '',
     dtypes: {
       fp32: { files: [...HF_IMAGE_SUPPORT, 'onnx/model.onnx'], approxBytes: 346_000_000 },

@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './config.js';
 export * from './cache.js';
 export * from './select-files.js';
+export * from './family-select.js';
 export {
   headFile,
   downloadBlob,

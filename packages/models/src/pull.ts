@@ -18,7 +18,9 @@ import {
 import { resolveHubConfig, type HubConfig } from './config.js';
 import { EntryNotFoundError, LockTimeoutError, ModelNotCachedError } from './errors.js';
 import { downloadBlob, headFile, listRepoFiles, type DownloadProgress, type HubClient } from './hub.js';
+import { selectFamilyFiles } from './family-select.js';
 import { selectRepoFiles, type ModelDtype } from './select-files.js';
+import type { ModelFamily } from '@llama-pajamas/run-core';
 
 /** Options of {@link pull}. */
 export interface PullOptions {
@@ -80,6 +82,8 @@ export interface PullResult {
   readonly ms: number;
   /** True when everything came from the cache without asking the hub (offline). */
   readonly offline: boolean;
+  /** The run-core family whose file table chose the files (a listed pull without --include), if one matched. */
+  readonly family?: ModelFamily;
 }
 
 /**
@@ -106,13 +110,20 @@ export async function pull(repo: string, options: PullOptions = {}): Promise<Pul
     retries: options.retries ?? 3,
   };
   let commit: string | undefined;
+  let family: ModelFamily | undefined;
   let wanted: string[];
   if (options.files !== undefined) {
     wanted = [...options.files];
   } else {
     const listing = await listRepoFiles(client, repo, revision);
     commit = listing.commit;
-    wanted = selectRepoFiles(listing.files, { include: options.include, dtype: options.dtype });
+    // Without --include, run-core's family table says what a model of a known family needs; else a heuristic.
+    const byFamily =
+      options.include === undefined ? selectFamilyFiles(listing.files, { dtype: options.dtype }) : undefined;
+    family = byFamily?.family;
+    wanted = byFamily
+      ? [...byFamily.files]
+      : selectRepoFiles(listing.files, { include: options.include, dtype: options.dtype });
     if (wanted.length === 0) {
       throw new EntryNotFoundError({
         repo,
@@ -170,6 +181,7 @@ export async function pull(repo: string, options: PullOptions = {}): Promise<Pul
     bytesDownloaded,
     ms: Date.now() - started,
     offline: false,
+    family,
   };
 }
 

@@ -116,6 +116,30 @@ describe('pull over the hub protocol', () => {
     expect(globbed.files.map((f) => f.path)).toEqual(['config.json']);
   });
 
+  it("lets run-core's family table choose the files of a known family", async () => {
+    hub.commit('acme/whisper', {
+      'config.json': '{}',
+      'tokenizer.json': '{}',
+      'README.md': 'readme',
+      'onnx/encoder_model.onnx': randomBytes(3000),
+      'onnx/decoder_model_merged.onnx': randomBytes(3000),
+      'onnx/decoder_model.onnx': randomBytes(3000),
+      'onnx/decoder_with_past_model.onnx': randomBytes(3000),
+      'onnx/encoder_model_quantized.onnx': randomBytes(1000),
+    });
+    const r = await pull('acme/whisper', { hub: cfg });
+    expect(r.family).toBe('whisper');
+    expect(r.files.map((f) => f.path).sort()).toEqual(
+      [
+        'config.json',
+        'onnx/decoder_model_merged.onnx',
+        'onnx/decoder_with_past_model.onnx',
+        'onnx/encoder_model.onnx',
+        'tokenizer.json',
+      ].sort(),
+    );
+  });
+
   it('reports progress per file and a final done event', async () => {
     const events: { path: string; downloaded: number; done: boolean }[] = [];
     await pull(REPO, { files: ['onnx/model.onnx'], hub: cfg, onProgress: (e) => events.push(e) });

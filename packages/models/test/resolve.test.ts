@@ -15,8 +15,10 @@ import {
   resolveHubConfig,
   resolveModelRef,
   scanCache,
+  selectFamilyFiles,
   type CatalogEntry,
   type HubConfig,
+  type ModelDtype,
 } from '../src/index.js';
 import { startHubDouble, type HubDouble } from './hub-double.js';
 
@@ -198,5 +200,22 @@ describe('the catalog', () => {
       if (!e.commercialUse) expect(e.licenseNote, e.name).toBeTruthy();
     }
     expect(new Set(CATALOG.map((e) => e.name)).size).toBe(CATALOG.length);
+  });
+
+  it("lists, for every dtype, the files run-core's FAMILY_FILES says its family needs", () => {
+    for (const e of CATALOG) {
+      for (const [dtype, d] of Object.entries(e.dtypes)) {
+        const wildcard = ['vision-single-file', 'piper', 'silero-vad'].includes(e.family);
+        if (wildcard) {
+          expect(
+            d.files.filter((f) => f.endsWith('.onnx')),
+            `${e.name} ${dtype}`,
+          ).toHaveLength(1);
+          continue;
+        }
+        const sel = selectFamilyFiles(d.files, { family: e.family, dtype: dtype as ModelDtype });
+        expect(sel, `${e.name} ${dtype}`).toBeDefined();
+      }
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onnxFileDtype, resolveHubConfig, selectRepoFiles } from '../src/index.js';
+import { onnxFileDtype, resolveHubConfig, selectFamilyFiles, selectRepoFiles } from '../src/index.js';
 
 const LISTING = [
   '.gitattributes',
@@ -76,5 +76,52 @@ describe('resolveHubConfig', () => {
     expect(resolveHubConfig({ ...base, HF_HUB_OFFLINE: '1' }).offline).toBe(true);
     expect(resolveHubConfig({ ...base, HF_HUB_OFFLINE: '0' }).offline).toBe(false);
     expect(resolveHubConfig({ ...base, HF_TOKEN: ' hf_x ' }).token).toBe('hf_x');
+  });
+});
+
+describe('selectFamilyFiles (run-core FAMILY_FILES)', () => {
+  const whisper = [
+    'config.json',
+    'generation_config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'onnx/encoder_model_quantized.onnx',
+    'onnx/decoder_model_merged_quantized.onnx',
+    'onnx/decoder_model_merged_fp16.onnx',
+    'onnx/encoder_model_fp16.onnx',
+    'model.safetensors',
+  ];
+
+  it('recognises a Whisper repository and takes the preferred dtype it has (int8 before fp16 for onnx)', () => {
+    expect(selectFamilyFiles(whisper)).toEqual({
+      family: 'whisper',
+      dtype: 'int8',
+      files: [
+        'config.json',
+        'tokenizer.json',
+        'onnx/encoder_model_quantized.onnx',
+        'onnx/decoder_model_merged_quantized.onnx',
+        'generation_config.json',
+        'tokenizer_config.json',
+      ],
+    });
+    expect(selectFamilyFiles(whisper, { dtype: 'fp16' })?.files).toContain('onnx/encoder_model_fp16.onnx');
+    expect(selectFamilyFiles(whisper, { dtype: 'fp32' })).toBeUndefined();
+  });
+
+  it('tells CLIP from an image classifier by the files it uses', () => {
+    const clip = [
+      'config.json',
+      'preprocessor_config.json',
+      'tokenizer.json',
+      'onnx/model.onnx',
+      'onnx/vision_model.onnx',
+      'onnx/text_model.onnx',
+    ];
+    expect(selectFamilyFiles(clip)?.family).toBe('clip');
+    expect(selectFamilyFiles(['config.json', 'preprocessor_config.json', 'onnx/model.onnx'])?.family).toBe(
+      'hf-image-classifier',
+    );
+    expect(selectFamilyFiles(['yolox_nano.onnx'])).toBeUndefined(); // single-file families are left to the heuristic
   });
 });
