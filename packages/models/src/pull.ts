@@ -134,6 +134,7 @@ export async function pull(repo: string, options: PullOptions = {}): Promise<Pul
   }
   const optional = new Set(options.optionalFiles ?? []);
   const all = [...wanted, ...[...optional].filter((f) => !wanted.includes(f))];
+  for (const f of all) assertRepoPath(f); // a listing is the server's word: no '..' or absolute paths
   const paths = repoCachePaths(hub.cacheDir, repo);
   const files: PulledFile[] = [];
   const missing: string[] = [];
@@ -220,7 +221,13 @@ async function fromCache(
   const snapshotDir = join(paths.snapshots, commit);
   let wanted: string[];
   if (options.files !== undefined) wanted = [...options.files];
-  else wanted = selectRepoFiles(await walkFiles(snapshotDir), { include: options.include, dtype: options.dtype });
+  else {
+    const present = await walkFiles(snapshotDir);
+    const byFamily = options.include === undefined ? selectFamilyFiles(present, { dtype: options.dtype }) : undefined;
+    wanted = byFamily
+      ? [...byFamily.files]
+      : selectRepoFiles(present, { include: options.include, dtype: options.dtype });
+  }
   const files: PulledFile[] = [];
   for (const path of wanted) {
     const local = localPath(snapshotDir, path);

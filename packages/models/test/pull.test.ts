@@ -138,6 +138,17 @@ describe('pull over the hub protocol', () => {
         'tokenizer.json',
       ].sort(),
     );
+    const off = await pull('acme/whisper', { hub: { ...cfg, offline: true } });
+    expect(off.files.map((f) => f.path).sort()).toEqual(r.files.map((f) => f.path).sort());
+  });
+
+  it('refuses a listing with a path outside the repository', async () => {
+    hub.commit('acme/evil', { 'config.json': '{}' });
+    const repo = hub.repos.get('acme/evil')!;
+    repo.commits.get(repo.refs.get('main')!)!.set('sub/../../escape.json', { content: Buffer.from('{}'), lfs: false });
+    await expect(pull('acme/evil', { hub: cfg })).rejects.toMatchObject({
+      code: 'ERR_RUN_MODELS_INVALID_REF',
+    });
   });
 
   it('reports progress per file and a final done event', async () => {
