@@ -69,23 +69,27 @@ afterAll(async () => {
 describe('llama-pajamas detect', () => {
   const model = join(FIXTURES, 'yolov8-tiny/yolov8-tiny.onnx');
 
-  it('prints one line per object, --json the whole result, and --annotate an image of the same size', async () => {
-    const out = join(dir, 'annotated.jpg');
-    const r = await cli(['detect', image, '--model', model, '--confidence', '0.01', '--annotate', out]);
-    expect(r.code, r.stderr).toBe(0);
-    for (const line of r.stdout.trim().split('\n').filter(Boolean)) {
-      expect(line).toMatch(/^\S+( \S+)* 0\.\d\d -?\d+ -?\d+ -?\d+ -?\d+$/);
-    }
-    expect(await sharp(out).metadata()).toMatchObject({ width: 320, height: 240, format: 'jpeg' });
-    const json = await cli(['detect', image, '--model', model, '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({
-      imageWidth: 320,
-      imageHeight: 240,
-      detections: expect.any(Array) as unknown,
-    });
-  });
+  it(
+    'prints one line per object, --json the whole result, and --annotate an image of the same size',
+    { timeout: 300_000 },
+    async () => {
+      const out = join(dir, 'annotated.jpg');
+      const r = await cli(['detect', image, '--model', model, '--confidence', '0.01', '--annotate', out]);
+      expect(r.code, r.stderr).toBe(0);
+      for (const line of r.stdout.trim().split('\n').filter(Boolean)) {
+        expect(line).toMatch(/^\S+( \S+)* 0\.\d\d -?\d+ -?\d+ -?\d+ -?\d+$/);
+      }
+      expect(await sharp(out).metadata()).toMatchObject({ width: 320, height: 240, format: 'jpeg' });
+      const json = await cli(['detect', image, '--model', model, '--json']);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        imageWidth: 320,
+        imageHeight: 240,
+        detections: expect.any(Array) as unknown,
+      });
+    },
+  );
 
-  it('reads an http URL', async () => {
+  it('reads an http URL', { timeout: 300_000 }, async () => {
     const r = await cli(['detect', `${baseUrl}/shapes.png`, '--model', model, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ imageWidth: 320 });
@@ -96,6 +100,7 @@ describe('llama-pajamas detect', () => {
 
   it.runIf(existsSync(YOLOX) && existsSync(DOG))(
     'finds the dog, the bicycle and the car with the real YOLOX-Nano',
+    { timeout: 300_000 },
     async () => {
       const out = join(dir, 'dog-boxes.png');
       const r = await cli(['detect', DOG, '--model', YOLOX, '--confidence', '0.5', '--annotate', out]);
@@ -116,18 +121,22 @@ describe('llama-pajamas detect', () => {
     },
   );
 
-  it('says which file is missing (exit 2) and names the pull command for a missing default model (exit 3)', async () => {
-    const nofile = await cli(['detect', join(dir, 'nope.jpg'), '--model', model]);
-    expect(nofile.code).toBe(2);
-    expect(nofile.stderr).toContain('No file at');
-    const nomodel = await cli(['detect', image]);
-    expect(nomodel.code).toBe(3);
-    expect(nomodel.stderr).toContain('`llama-pajamas pull yolox-nano`');
-  });
+  it(
+    'says which file is missing (exit 2) and names the pull command for a missing default model (exit 3)',
+    { timeout: 300_000 },
+    async () => {
+      const nofile = await cli(['detect', join(dir, 'nope.jpg'), '--model', model]);
+      expect(nofile.code).toBe(2);
+      expect(nofile.stderr).toContain('No file at');
+      const nomodel = await cli(['detect', image]);
+      expect(nomodel.code).toBe(3);
+      expect(nomodel.stderr).toContain('`llama-pajamas pull yolox-nano`');
+    },
+  );
 });
 
 describe('llama-pajamas classify / embed', () => {
-  it('classify prints the top-k labels with scores', async () => {
+  it('classify prints the top-k labels with scores', { timeout: 300_000 }, async () => {
     const r = await cli(['classify', image, '--model', join(FIXTURES, 'vit-tiny'), '--top-k', '3']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
@@ -137,7 +146,7 @@ describe('llama-pajamas classify / embed', () => {
     expect(json.predictions).toHaveLength(5);
   });
 
-  it('embed gives an image or a text vector; both or neither is a usage error', async () => {
+  it('embed gives an image or a text vector; both or neither is a usage error', { timeout: 300_000 }, async () => {
     const clip = join(FIXTURES, 'clip-tiny');
     const img = JSON.parse((await cli(['embed', image, '--model', clip, '--json'])).stdout);
     expect(img).toMatchObject({ dimensions: 16, source: 'image' });

@@ -71,66 +71,78 @@ beforeEach(async () => {
 afterEach(async () => rm(cacheDir, { recursive: true, force: true }));
 
 describe('llama-pajamas pull / models (built cli, hub double)', () => {
-  it('pulls a hub repository with --include, prints a summary, lists, shows and removes it', async () => {
-    const r = await cli(['pull', 'acme/tiny@main', '--include', '*.json', '--include', 'onnx/model.onnx']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(
-      /^pulled acme\/tiny@main \(commit [0-9a-f]{7}\): 2 files, 120\.\d kB; downloaded 120\.\d kB in /,
-    );
-    expect(r.stderr).toContain('[2/2] onnx/model.onnx 120.0 kB'); // plain progress lines off a TTY
-    const snapshot = r.stdout.trim().split('\n').at(-1)!;
-    expect(await readFile(join(snapshot, 'onnx/model.onnx'))).toEqual(weights);
+  it(
+    'pulls a hub repository with --include, prints a summary, lists, shows and removes it',
+    { timeout: 300_000 },
+    async () => {
+      const r = await cli(['pull', 'acme/tiny@main', '--include', '*.json', '--include', 'onnx/model.onnx']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(
+        /^pulled acme\/tiny@main \(commit [0-9a-f]{7}\): 2 files, 120\.\d kB; downloaded 120\.\d kB in /,
+      );
+      expect(r.stderr).toContain('[2/2] onnx/model.onnx 120.0 kB'); // plain progress lines off a TTY
+      const snapshot = r.stdout.trim().split('\n').at(-1)!;
+      expect(await readFile(join(snapshot, 'onnx/model.onnx'))).toEqual(weights);
 
-    const list = await cli(['models', 'list']);
-    expect(list.stdout).toMatch(/^REPO\s+NAMES\s+TASKS\s+SIZE\s+REVISIONS\s+LICENSE\n/);
-    expect(list.stdout).toMatch(/acme\/tiny\s+-\s+-\s+120\.\d kB\s+main=[0-9a-f]{7}/);
-    const info = await cli(['models', 'info', 'acme/tiny', '--json']);
-    expect(JSON.parse(info.stdout)).toMatchObject({
-      repo: 'acme/tiny',
-      snapshots: [{ files: ['config.json', 'onnx/model.onnx'] }],
-    });
-    const removed = await cli(['models', 'rm', 'acme/tiny']);
-    expect(removed).toMatchObject({
-      code: 0,
-      stdout: expect.stringMatching(/^removed acme\/tiny \(120\.\d kB freed\)/) as unknown,
-    });
-    expect((await cli(['models', 'list'])).stdout).toContain('No models in');
-  });
+      const list = await cli(['models', 'list']);
+      expect(list.stdout).toMatch(/^REPO\s+NAMES\s+TASKS\s+SIZE\s+REVISIONS\s+LICENSE\n/);
+      expect(list.stdout).toMatch(/acme\/tiny\s+-\s+-\s+120\.\d kB\s+main=[0-9a-f]{7}/);
+      const info = await cli(['models', 'info', 'acme/tiny', '--json']);
+      expect(JSON.parse(info.stdout)).toMatchObject({
+        repo: 'acme/tiny',
+        snapshots: [{ files: ['config.json', 'onnx/model.onnx'] }],
+      });
+      const removed = await cli(['models', 'rm', 'acme/tiny']);
+      expect(removed).toMatchObject({
+        code: 0,
+        stdout: expect.stringMatching(/^removed acme\/tiny \(120\.\d kB freed\)/) as unknown,
+      });
+      expect((await cli(['models', 'list'])).stdout).toContain('No models in');
+    },
+  );
 
-  it('pulls a catalog name at its pinned revision, then works offline; --json for scripts', async () => {
-    const r = await cli(['pull', 'silero-vad', '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const json = JSON.parse(r.stdout) as { commit: string; path: string; name: string };
-    expect(json).toMatchObject({ commit: VAD_COMMIT, name: 'silero-vad' });
-    expect(json.path.endsWith(`snapshots/${VAD_COMMIT}/onnx/model.onnx`)).toBe(true);
-    expect(sha256(await readFile(json.path))).toBe(sha256(vad));
-    const offline = await cli(['pull', 'silero-vad'], { HF_HUB_OFFLINE: '1' });
-    expect(offline.code).toBe(0);
-    expect(offline.stdout).toContain('(offline: from the cache)');
-    const catalog = await cli(['models', 'list', '--catalog']);
-    expect(catalog.stdout).toMatch(/silero-vad\s+vad\s+yes\s+onnx-community\/silero-vad@e71cae966052.*yes\s*\n/);
-  });
+  it(
+    'pulls a catalog name at its pinned revision, then works offline; --json for scripts',
+    { timeout: 300_000 },
+    async () => {
+      const r = await cli(['pull', 'silero-vad', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const json = JSON.parse(r.stdout) as { commit: string; path: string; name: string };
+      expect(json).toMatchObject({ commit: VAD_COMMIT, name: 'silero-vad' });
+      expect(json.path.endsWith(`snapshots/${VAD_COMMIT}/onnx/model.onnx`)).toBe(true);
+      expect(sha256(await readFile(json.path))).toBe(sha256(vad));
+      const offline = await cli(['pull', 'silero-vad'], { HF_HUB_OFFLINE: '1' });
+      expect(offline.code).toBe(0);
+      expect(offline.stdout).toContain('(offline: from the cache)');
+      const catalog = await cli(['models', 'list', '--catalog']);
+      expect(catalog.stdout).toMatch(/silero-vad\s+vad\s+yes\s+onnx-community\/silero-vad@e71cae966052.*yes\s*\n/);
+    },
+  );
 
-  it('two processes pulling one file at once: one download (the other waits on the lock), both succeed', async () => {
-    hub.faults = { delayMs: 3000 };
-    hub.requests.length = 0;
-    const [a, b] = await Promise.all([
-      cli(['pull', 'acme/tiny', '--include', 'onnx/model.onnx']),
-      cli(['pull', 'acme/tiny', '--include', 'onnx/model.onnx']),
-    ]);
-    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
-    expect(hub.requests.filter((q) => q.server === 'storage')).toHaveLength(1);
-    const snapshot = a.stdout.trim().split('\n').at(-1)!;
-    expect(await readFile(join(snapshot, 'onnx/model.onnx'))).toEqual(weights);
-  });
+  it(
+    'two processes pulling one file at once: one download (the other waits on the lock), both succeed',
+    { timeout: 300_000 },
+    async () => {
+      hub.faults = { delayMs: 3000 };
+      hub.requests.length = 0;
+      const [a, b] = await Promise.all([
+        cli(['pull', 'acme/tiny', '--include', 'onnx/model.onnx']),
+        cli(['pull', 'acme/tiny', '--include', 'onnx/model.onnx']),
+      ]);
+      expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+      expect(hub.requests.filter((q) => q.server === 'storage')).toHaveLength(1);
+      const snapshot = a.stdout.trim().split('\n').at(-1)!;
+      expect(await readFile(join(snapshot, 'onnx/model.onnx'))).toEqual(weights);
+    },
+  );
 
-  it('offline and not cached: exit 3 and the exact pull command', async () => {
+  it('offline and not cached: exit 3 and the exact pull command', { timeout: 300_000 }, async () => {
     const r = await cli(['pull', 'silero-vad', '--dtype', 'int8'], { HF_HUB_OFFLINE: '1' });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('Run `llama-pajamas pull silero-vad --dtype int8` on a machine with a network');
   });
 
-  it('exit codes: 3 not on the hub, 4 no network, 5 gated, 6 checksum, 2 usage', async () => {
+  it('exit codes: 3 not on the hub, 4 no network, 5 gated, 6 checksum, 2 usage', { timeout: 300_000 }, async () => {
     const missing = await cli(['pull', 'acme/nope']);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('The hub has no repository "acme/nope"');
