@@ -58,6 +58,24 @@ export default tseslint.config(
     },
   },
   {
+    files: ['packages/models/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['onnxruntime-node', 'fastify', 'vitest'],
+          patterns: [
+            {
+              group: ['@llama-pajamas/run-onnx', '@llama-pajamas/run-server', '@llama-pajamas/run-coreml'],
+              message: 'The model manager depends on run-core only; the cli composes it with runtimes.',
+            },
+            { group: ['@llama-pajamas/*/*'], message: 'No deep imports into another package.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['packages/run-server/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [

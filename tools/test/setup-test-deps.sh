@@ -28,3 +28,4 @@ if [ -f packages/run-server/test/python/setup.sh ]; then
 fi
 
 bash tools/test/setup-llm.sh
+bash tools/test/setup-models.sh

@@ -1,26 +1,29 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerChatCommand } from './commands/chat.js';
-import { EXIT_CODES, exitCodeOf } from './commands/one-shot.js';
+import { registerClassifyCommand } from './commands/classify.js';
+import { registerDetectCommand } from './commands/detect.js';
+import { registerEmbedCommand } from './commands/embed.js';
+import { registerModelsCommand } from './commands/models.js';
+import { registerPullCommand } from './commands/pull.js';
 import { registerServeCommand } from './commands/serve.js';
-import { registerSpeakCommand, registerTranscribeCommand } from './commands/speech.js';
-import { registerClassifyCommand, registerDetectCommand, registerEmbedCommand } from './commands/vision.js';
+import { registerSpeakCommand } from './commands/speak.js';
+import { registerTranscribeCommand } from './commands/transcribe.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 
 const program = new Command('llama-pajamas')
   .description(
-    'On-device multi-modal inference: detection, classification, embeddings, speech-to-text and text-to-speech.',
+    'On-device multi-modal inference: detection, classification, embeddings, speech-to-text, text-to-speech and chat.',
   )
   .showHelpAfterError()
   // Usage mistakes exit 2 (help and --version exit 0); the exit codes are listed in docs/cli.md.
   .exitOverride((err) => {
-    process.exit(
-      err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0
-        ? 0
-        : EXIT_CODES.usage,
-    );
+    process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
   });
 
 registerServeCommand(program);
+registerPullCommand(program);
+registerModelsCommand(program);
 registerDetectCommand(program);
 registerClassifyCommand(program);
 registerEmbedCommand(program);
@@ -30,5 +33,5 @@ registerChatCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`llama-pajamas: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(exitCodeOf(e));
+  process.exit(exitCodeFor(e));
 });

@@ -3,3 +3,4 @@
  * run-onnx backends with run-server.
  */
 export * from './serve.js';
+export * from './model-refs.js';

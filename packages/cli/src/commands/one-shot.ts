@@ -1,119 +1,93 @@
-import { writeFile } from 'node:fs/promises';
-import { isRunError } from '@llama-pajamas/run-core';
-import { InvalidArgumentError, type Command } from 'commander';
-import { InputFetchError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defaultCatalogEntry, MODEL_DTYPES, type ModelDtype, type ModelTask } from '@llama-pajamas/models';
+import { InvalidArgumentError } from 'commander';
+import { createModelResolver } from '../model-refs.js';
 
-/**
- * Exit codes of the one-shot commands (docs/cli.md): 0 ok, 1 the model or runtime failed, 2 bad usage,
- * 3 the model is missing, 4 the input cannot be read, 5 the model cannot do what was asked.
- */
-export const EXIT_CODES = { ok: 0, failed: 1, usage: 2, modelMissing: 3, badInput: 4, unsupported: 5 } as const;
+/** Most bytes a one-shot command reads from a file or URL. */
+export const MAX_INPUT_BYTES = 200 * 1024 * 1024;
+const URL_TIMEOUT_MS = 60_000;
 
-const INPUT_CODES = new Set([
-  'ERR_RUN_IMAGE_DECODE',
-  'ERR_RUN_IMAGE_TOO_LARGE',
-  'ERR_RUN_AUDIO_DECODE',
-  'ERR_RUN_AUDIO_UNSUPPORTED_FORMAT',
-  'ERR_RUN_AUDIO_TOO_LONG',
-  'ERR_RUN_TEXT_TOO_LONG',
-  'ERR_RUN_INVALID_ARGUMENT',
-  'ERR_RUN_CLI_INPUT_FETCH',
-]);
-
-/** The exit code for an error thrown by a one-shot command. */
-export function exitCodeOf(error: unknown): number {
-  if (error instanceof InvalidArgumentError) return EXIT_CODES.usage;
-  if (!isRunError(error)) return EXIT_CODES.failed;
-  if (error.code === 'ERR_RUN_MODEL_NOT_FOUND' || error.code.startsWith('ERR_RUN_MODELS_'))
-    return EXIT_CODES.modelMissing;
-  if (INPUT_CODES.has(error.code)) return EXIT_CODES.badInput;
-  if (error.code === 'ERR_RUN_UNSUPPORTED_OPERATION' || error.code === 'ERR_RUN_LANGUAGE_UNSUPPORTED') {
-    return EXIT_CODES.unsupported;
+/** A file path or an http(s) URL → its bytes (URLs fetched with a time and size limit). */
+export async function readInput(input: string): Promise<Uint8Array> {
+  if (/^https?:\/\//i.test(input)) {
+    const res = await fetch(input, { signal: AbortSignal.timeout(URL_TIMEOUT_MS) }).catch((e: unknown) => {
+      throw new Error(`Could not fetch ${input}: ${e instanceof Error ? e.message : String(e)}.`);
+    });
+    if (!res.ok) throw new Error(`Could not fetch ${input}: the server answered ${res.status}.`);
+    const declared = Number(res.headers.get('content-length') ?? 0);
+    if (declared > MAX_INPUT_BYTES) throw new Error(`${input} is ${declared} bytes; the limit is ${MAX_INPUT_BYTES}.`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.byteLength > MAX_INPUT_BYTES) throw new Error(`${input} is over the ${MAX_INPUT_BYTES}-byte limit.`);
+    return bytes;
   }
-  return EXIT_CODES.failed;
+  try {
+    return new Uint8Array(await readFile(input));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InvalidArgumentError(
+      code === 'ENOENT'
+        ? `No file at "${input}" (expected a file path or an http(s) URL).`
+        : `Cannot read "${input}": ${String(code)}.`,
+    );
+  }
 }
 
-/** Most bytes a one-shot command downloads for an http(s) input. */
-const MAX_URL_BYTES = 100 * 1024 * 1024;
-
-/**
- * An input given on the command line: a file path stays a path (the loaders read it), an http(s) URL is
- * downloaded (at most 100 MiB, 60 s) into bytes.
- */
-export async function readInput(value: string): Promise<string | Uint8Array> {
-  if (!/^https?:\/\//i.test(value)) return value;
-  const response = await fetch(value, { signal: AbortSignal.timeout(60_000), redirect: 'follow' }).catch(
-    (e: unknown) => {
-      throw new InputFetchError(value, e instanceof Error ? e.message : String(e), { cause: e });
-    },
-  );
-  if (!response.ok) throw new InputFetchError(value, `HTTP ${response.status} ${response.statusText}`);
-  const length = Number(response.headers.get('content-length') ?? 0);
-  if (length > MAX_URL_BYTES)
-    throw new InputFetchError(value, `${length} bytes is over the ${MAX_URL_BYTES}-byte limit`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.byteLength > MAX_URL_BYTES) throw new InputFetchError(value, `over the ${MAX_URL_BYTES}-byte limit`);
-  return bytes;
+/** Writes `data` to `file`, or to stdout when `file` is undefined or `-`. */
+export async function writeOutput(file: string | undefined, data: string | Uint8Array): Promise<void> {
+  if (file === undefined || file === '-') {
+    process.stdout.write(data);
+    return;
+  }
+  await writeFile(file, data);
 }
 
-/** Parses a number option, naming the flag when it is not one. */
-export function numberOption(flag: string, min: number, max: number) {
-  return (value: string): number => {
+/** A commander parser that accepts one of `values`. */
+export function choiceOption<T extends string>(values: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(values as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`Expected one of ${values.join(', ')}.`);
+    return value as T;
+  };
+}
+
+/** Parses a `--dtype` value. */
+export const dtypeOption: (value: string) => ModelDtype = choiceOption(MODEL_DTYPES);
+
+/** Parses a number option within [min, max]. */
+export function numberOption(name: string, min: number, max: number): (value: string) => number {
+  return (value) => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`Expected a number from ${min} to ${max} for ${flag}, got '${value}'.`);
-    }
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`Expected ${name} in [${min}, ${max}].`);
     return n;
   };
 }
 
-/** Writes a command's result: to `file` when given (bytes or text), else text to stdout. */
-export async function emit(result: string | Uint8Array, file?: string): Promise<void> {
-  if (file !== undefined && file !== '-') {
-    await writeFile(file, result);
-    return;
-  }
-  process.stdout.write(typeof result === 'string' ? (result.endsWith('\n') ? result : `${result}\n`) : result);
+/** The dtype a model folder's ONNX files have when only one kind is there (for folders without a catalog entry). */
+function folderDtype(path: string): ModelDtype | undefined {
+  const onnx = join(path, 'onnx');
+  if (!existsSync(onnx)) return undefined;
+  const has = (stem: string): boolean => existsSync(join(onnx, `${stem}.onnx`));
+  if (has('encoder_model') || has('model') || has('vision_model')) return undefined;
+  if (has('encoder_model_quantized') || has('model_quantized') || has('vision_model_quantized')) return 'int8';
+  if (has('encoder_model_fp16') || has('model_fp16') || has('vision_model_fp16')) return 'fp16';
+  return undefined;
 }
 
-/** Prints JSON for scripts (`--json`): one document, two-space indented. */
-export function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+/** A model reference (or the task's catalog default) resolved to a local path and dtype. */
+export async function resolveTaskModel(
+  task: ModelTask,
+  ref: string | undefined,
+  dtype: ModelDtype | undefined,
+): Promise<{ path: string; dtype: ModelDtype | undefined; name: string }> {
+  const name = ref ?? defaultCatalogEntry(task)?.name;
+  if (name === undefined) throw new InvalidArgumentError(`No default model for ${task}; give --model.`);
+  const resolved = await createModelResolver(process.env).resolve(name, { dtype });
+  return { path: resolved.path, dtype: dtype ?? resolved.dtype ?? folderDtype(resolved.path), name };
 }
 
-/** Progress for long work: a rewritten line on a TTY, a plain line every `every` calls otherwise (stderr). */
-export function progressLine(label: string): { update(text: string): void; done(text?: string): void } {
-  const tty = process.stderr.isTTY === true;
-  let last = '';
-  let lastAt = 0;
-  return {
-    update(text: string) {
-      last = text;
-      const now = Date.now();
-      if (tty) process.stderr.write(`\r\x1b[2K${label} ${text}`);
-      else if (now - lastAt > 2000) process.stderr.write(`${label} ${text}\n`);
-      lastAt = now;
-    },
-    done(text?: string) {
-      if (tty && last !== '') process.stderr.write(`\r\x1b[2K`);
-      if (text) process.stderr.write(`${label} ${text}\n`);
-    },
-  };
-}
-
-/** Adds the options every one-shot command has. */
-export function withCommonOptions(command: Command, modelHelp: string): Command {
-  return command
-    .requiredOption('-m, --model <model>', modelHelp)
-    .option('--json', 'print the result as JSON (for scripts)')
-    .option(
-      '--threads <n>',
-      'threads inside one operator (default: the runtime default)',
-      numberOption('--threads', 0, 256),
-    );
-}
-
-/** Loader options from the common flags. */
-export function sessionOptions(flags: { threads?: number }): { intraOpThreads?: number } {
-  return flags.threads === undefined ? {} : { intraOpThreads: flags.threads };
-}
+/** Help text shared by the one-shot commands. */
+export const MODEL_HELP =
+  'a model reference: a catalog name (see `llama-pajamas models list --catalog`), hf:org/name[@rev], or a path (default: the task’s catalog default)';
