@@ -4,7 +4,10 @@ import * as core from '../src/index.js';
 import { RUN_ERROR_CODES, RunError, invalidParameter, isRunError, throwIfAborted } from '../src/index.js';
 
 const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-const documented = [...docs.matchAll(/^\|\s*`(ERR_RUN_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
+const documented = [...docs.matchAll(/^\|\s*`(ERR_RUN_[A-Z_]+)`\s*\|/gm)]
+  .map((m) => m[1])
+  // run-coreml checks the rows of the codes it owns (packages/run-coreml/test/errors.test.ts).
+  .filter((c) => !c!.startsWith('ERR_RUN_COREML_') || (RUN_ERROR_CODES as readonly string[]).includes(c!));
 
 describe('docs/errors.md', () => {
   it('lists every error code, once, with a how-to-solve column', () => {
