@@ -3,7 +3,10 @@
  * The codes, and how to solve each, are listed in `docs/errors.md` (a test keeps the two in step).
  */
 
-/** Stable error codes, one per failure; `docs/errors.md` has a "How to solve" row for each. */
+/**
+ * run-core's stable error codes, one per failure; `docs/errors.md` has a "How to solve" row for each. Other
+ * packages export their own `<AREA>_ERROR_CODES` (run-coreml, converters, run-llama, …).
+ */
 export const RUN_ERROR_CODES = [
   'ERR_RUN_INVALID_ARGUMENT',
   'ERR_RUN_IMAGE_DECODE',
@@ -26,10 +29,6 @@ export const RUN_ERROR_CODES = [
   'ERR_RUN_PHONEMIZER_NOT_FOUND',
   'ERR_RUN_ABORTED',
   'ERR_RUN_TIMEOUT',
-  'ERR_RUN_COREML_UNSUPPORTED_PLATFORM',
-  'ERR_RUN_COREML_BINDING_NOT_FOUND',
-  'ERR_RUN_CONVERTER_PYTHON_NOT_FOUND',
-  'ERR_RUN_CONVERTER_FAILED',
 ] as const;
 
 /** One of {@link RUN_ERROR_CODES}. */
@@ -131,27 +130,116 @@ export class TensorShapeError extends RunError {
   }
 }
 
-/** No model file or folder at the given path. */
+/**
+ * The message and options of a model error: a string is the message as given; typed arguments build the message
+ * and add their facts to `details`.
+ */
+function built<A extends object>(
+  args: A | string,
+  options: RunErrorOptions,
+  message: (args: A) => string,
+  facts: (args: A) => Record<string, unknown>,
+): [string, RunErrorOptions] {
+  if (typeof args === 'string') return [args, options];
+  return [message(args), { ...options, details: { ...facts(args), ...options.details } }];
+}
+
+function notFoundMessage({ path, what = 'model file or folder', reason }: ModelNotFoundArgs): string {
+  return (
+    `No readable ${what} at ${JSON.stringify(path)}${reason ? ` (${reason})` : ''}. ` +
+    'Check the path (relative paths start from the working directory) and its permissions.'
+  );
+}
+
+function unrecognizedMessage({ model, found, lookedFor, hint }: ModelUnrecognizedArgs): string {
+  const looked = lookedFor && lookedFor.length > 0 ? ` Looked for: ${lookedFor.join('; ')}.` : '';
+  return `Cannot use the model '${model}': ${found}.${looked} ${hint ?? 'See docs/model-formats.md for the supported exports.'}`;
+}
+
+function mismatchMessage({ model, found, expected, hint }: ModelOutputMismatchArgs): string {
+  return (
+    `Model '${model}': ${found}, but ${expected} was expected. ` +
+    (hint ?? 'Check the task or family (option or manifest), or re-export the model with the standard exporter.')
+  );
+}
+
+/** Typed arguments of {@link ModelNotFoundError}: the message is built from them. */
+export interface ModelNotFoundArgs {
+  /** The path that was looked up. */
+  readonly path: string;
+  /** What was expected there (default `model file or folder`). */
+  readonly what?: string;
+  /** Why it could not be read (for example the system error's message). */
+  readonly reason?: string;
+}
+
+/** No model file or folder at the given path. Pass {@link ModelNotFoundArgs}; a string is kept as the message. */
 export class ModelNotFoundError extends RunError {
   override name = 'ModelNotFoundError';
-  constructor(message: string, options?: RunErrorOptions) {
-    super('ERR_RUN_MODEL_NOT_FOUND', message, options);
+  constructor(args: ModelNotFoundArgs | string, options: RunErrorOptions = {}) {
+    super('ERR_RUN_MODEL_NOT_FOUND', ...built(args, options, notFoundMessage, (a) => ({ path: a.path })));
   }
+}
+
+/** Typed arguments of {@link ModelUnrecognizedError}: what was found, what was looked for, what to do. */
+export interface ModelUnrecognizedArgs {
+  /** The model id or path named in the message. */
+  readonly model: string;
+  /** What was found instead (`its output 'x' is [1, 3]`, `"task" is "segment"`). */
+  readonly found: string;
+  /** The layouts or files that would have been recognised. */
+  readonly lookedFor?: readonly string[];
+  /** What to do about it (default: see docs/model-formats.md). */
+  readonly hint?: string;
 }
 
 /** The files exist but match no known model family; the message names what was looked for. */
 export class ModelUnrecognizedError extends RunError {
   override name = 'ModelUnrecognizedError';
-  constructor(message: string, options?: RunErrorOptions) {
-    super('ERR_RUN_MODEL_UNRECOGNIZED', message, options);
+  constructor(args: ModelUnrecognizedArgs | string, options: RunErrorOptions = {}) {
+    super('ERR_RUN_MODEL_UNRECOGNIZED', ...built(args, options, unrecognizedMessage, (a) => ({ model: a.model })));
   }
+}
+
+/** Typed arguments of {@link ModelJsonInvalidError}. */
+export interface ModelJsonInvalidArgs {
+  /** The JSON file. */
+  readonly path: string;
+  /** The parser's complaint. */
+  readonly reason: string;
+}
+
+/** A model's JSON file (config, manifest, tokenizer) is not valid JSON. Code `ERR_RUN_MODEL_UNRECOGNIZED`. */
+export class ModelJsonInvalidError extends ModelUnrecognizedError {
+  override name = 'ModelJsonInvalidError';
+  constructor(args: ModelJsonInvalidArgs, options: RunErrorOptions = {}) {
+    super(
+      `${args.path} is not valid JSON (${args.reason}). Expected the file as the exporter wrote it: download it again or fix the syntax.`,
+      { ...options, details: { path: args.path, ...options.details } },
+    );
+  }
+}
+
+/** Typed arguments of {@link ModelOutputMismatchError}. */
+export interface ModelOutputMismatchArgs {
+  /** The model id named in the message. */
+  readonly model: string;
+  /** What the model has (`output 'output0' is [1, 84]`). */
+  readonly found: string;
+  /** What its family needs (`[batch, 4 + classes, anchors]`). */
+  readonly expected: string;
+  /** What to do (default: check the task or family, re-export with the standard exporter). */
+  readonly hint?: string;
 }
 
 /** The model's inputs or outputs do not have the shape its family needs. */
 export class ModelOutputMismatchError extends RunError {
   override name = 'ModelOutputMismatchError';
-  constructor(message: string, options?: RunErrorOptions) {
-    super('ERR_RUN_MODEL_OUTPUT_MISMATCH', message, options);
+  constructor(args: ModelOutputMismatchArgs | string, options: RunErrorOptions = {}) {
+    super(
+      'ERR_RUN_MODEL_OUTPUT_MISMATCH',
+      ...built(args, options, mismatchMessage, (a) => ({ model: a.model, expected: a.expected })),
+    );
   }
 }
 

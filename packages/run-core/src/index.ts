@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './tensor.js';
 export * from './session.js';
 export * from './registry.js';
+export * from './loaders/index.js';
 export * from './types/vision.js';
 export * from './types/speech.js';
 export * from './backends/model-backend.js';

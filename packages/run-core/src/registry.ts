@@ -1,5 +1,5 @@
 import { BackendNotFoundError, invalidParameter } from './errors.js';
-import type { Backend } from './session.js';
+import { MODEL_DTYPES, type Backend, type RuntimeFiles } from './session.js';
 
 interface BackendEntry {
   backend: Backend;
@@ -13,6 +13,34 @@ interface BackendEntry {
 const backends = new Map<string, BackendEntry>();
 const backendsSortedByPriority: string[] = [];
 
+const isStrings = (v: unknown): v is readonly string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** Throws when a backend's `files` cannot name model files (an extension list, suffixes for every dtype). */
+function checkRuntimeFiles(files: RuntimeFiles | undefined): void {
+  const exts = files?.extensions;
+  if (!isStrings(exts) || exts.length === 0 || exts.some((e) => !/^\.[\w.]+$/.test(e))) {
+    throw invalidParameter('backend.files.extensions', "a non-empty array of extensions such as ['.onnx']", exts);
+  }
+  for (const dtype of MODEL_DTYPES) {
+    const suffixes = files?.dtypeSuffixes?.[dtype];
+    if (!isStrings(suffixes)) {
+      throw invalidParameter(
+        `backend.files.dtypeSuffixes.${dtype}`,
+        "an array of file-stem suffixes such as ['_fp16']",
+        suffixes,
+      );
+    }
+  }
+  const preference = files?.dtypePreference;
+  if (!isStrings(preference) || preference.length === 0 || preference.some((d) => !MODEL_DTYPES.includes(d))) {
+    throw invalidParameter(
+      'backend.files.dtypePreference',
+      `a non-empty array of ${MODEL_DTYPES.join(', ')}`,
+      preference,
+    );
+  }
+}
+
 /**
  * Registers a runtime under a name. A higher priority is tried first when no hints are given.
  * Registering the same backend object again only updates its priority.
@@ -25,6 +53,7 @@ export function registerBackend(name: string, backend: Backend, priority: number
   if (typeof backend?.init !== 'function' || typeof backend.createSession !== 'function') {
     throw invalidParameter('backend', 'an object with init() and createSession()', backend);
   }
+  checkRuntimeFiles(backend.files);
   if (!Number.isFinite(priority)) throw invalidParameter('priority', 'a finite number', priority);
   const existing = backends.get(name);
   if (existing !== undefined && existing.backend !== backend) {

@@ -31,6 +31,34 @@ export interface SessionOptions {
   readonly intraOpThreads?: number;
   /** Threads used across operators (0 = runtime default). */
   readonly interOpThreads?: number;
+  /** A name for error messages (default: the file name). */
+  readonly name?: string;
+}
+
+/** Numeric precision a model file was exported in; runtimes name each with file-stem suffixes. */
+export type ModelDtype = 'fp32' | 'fp16' | 'int8';
+
+/** The dtypes, in the order a caller usually prefers them. */
+export const MODEL_DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'int8'];
+
+/**
+ * How a runtime names model files: run-core's loaders join a family's file stem (`encoder_model`, `model`), a
+ * dtype suffix and an extension, so one family description serves every runtime.
+ * @example
+ * // onnx: encoder_model + _quantized + .onnx = encoder_model_quantized.onnx
+ * const files: RuntimeFiles = {
+ *   extensions: ['.onnx'],
+ *   dtypeSuffixes: { fp32: [''], fp16: ['_fp16'], int8: ['_quantized', '_int8', '_q8', '_uint8'] },
+ *   dtypePreference: ['fp32', 'fp16', 'int8'],
+ * };
+ */
+export interface RuntimeFiles {
+  /** Model file (or folder-shaped package) extensions this runtime opens, preferred first. */
+  readonly extensions: readonly string[];
+  /** Per dtype, the file-stem suffixes that mark it, preferred first. */
+  readonly dtypeSuffixes: Readonly<Record<ModelDtype, readonly string[]>>;
+  /** dtypes tried in order when the caller names none (the first one whose files exist wins). */
+  readonly dtypePreference: readonly ModelDtype[];
 }
 
 /** A model given as a file path or as the bytes of the model file. */
@@ -42,4 +70,6 @@ export interface Backend {
   init(name: string): Promise<void>;
   /** Opens a session on a model. */
   createSession(model: ModelSource, options?: SessionOptions): Promise<InferenceSession>;
+  /** How this runtime names model files (extensions, dtype suffixes). */
+  readonly files: RuntimeFiles;
 }

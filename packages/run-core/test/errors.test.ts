@@ -1,7 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as core from '../src/index.js';
-import { RUN_ERROR_CODES, RunError, invalidParameter, isRunError, throwIfAborted } from '../src/index.js';
+import {
+  ModelJsonInvalidError,
+  ModelNotFoundError,
+  ModelOutputMismatchError,
+  ModelUnrecognizedError,
+  RUN_ERROR_CODES,
+  RunError,
+  invalidParameter,
+  isRunError,
+  throwIfAborted,
+} from '../src/index.js';
 
 const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 const documented = [...docs.matchAll(/^\|\s*`(ERR_RUN_[A-Z_]+)`\s*\|/gm)]
@@ -9,9 +19,27 @@ const documented = [...docs.matchAll(/^\|\s*`(ERR_RUN_[A-Z_]+)`\s*\|/gm)]
   // run-coreml checks the rows of the codes it owns (packages/run-coreml/test/errors.test.ts).
   .filter((c) => !c!.startsWith('ERR_RUN_COREML_') || (RUN_ERROR_CODES as readonly string[]).includes(c!));
 
+/** Every package's codes: the `*_ERROR_CODES` arrays that each `packages/<name>/src/errors.ts` exports. */
+async function allPackageCodes(): Promise<string[]> {
+  const packages = new URL('../../', import.meta.url);
+  const codes: string[] = [];
+  for (const name of readdirSync(packages).sort()) {
+    const file = new URL(`${name}/src/errors.ts`, packages);
+    if (!existsSync(file)) continue;
+    const mod = (await import(file.href)) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(mod)) {
+      if (key.endsWith('_ERROR_CODES') && Array.isArray(value)) codes.push(...(value as string[]));
+    }
+  }
+  return codes;
+}
+
 describe('docs/errors.md', () => {
-  it('lists every error code, once, with a how-to-solve column', () => {
-    expect([...documented].sort()).toEqual([...RUN_ERROR_CODES].sort());
+  it('lists every error code of every package, once, with a how-to-solve column', async () => {
+    const codes = await allPackageCodes();
+    expect(codes).toEqual(expect.arrayContaining([...RUN_ERROR_CODES]));
+    expect(new Set(codes).size).toBe(codes.length);
+    expect([...documented].sort()).toEqual([...codes].sort());
     for (const line of docs.split('\n').filter((l) => /^\|\s*`ERR_RUN/.test(l))) {
       const cells = line
         .split('|')
@@ -32,14 +60,38 @@ describe('docs/errors.md', () => {
       expect(e.name).toBe(Cls.name);
       codes.add(e.code);
     }
-    // Codes raised only by other packages (CoreML, converters) have no run-core class.
-    const elsewhere = [
-      'ERR_RUN_COREML_UNSUPPORTED_PLATFORM',
-      'ERR_RUN_COREML_BINDING_NOT_FOUND',
-      'ERR_RUN_CONVERTER_PYTHON_NOT_FOUND',
-      'ERR_RUN_CONVERTER_FAILED',
-    ];
-    expect([...codes, ...elsewhere].sort()).toEqual([...RUN_ERROR_CODES].sort());
+    expect([...codes].sort()).toEqual([...RUN_ERROR_CODES].sort());
+  });
+});
+
+describe('model-loading errors build their messages from typed arguments', () => {
+  it('names what happened, what was expected and what to do', () => {
+    const missing = new ModelNotFoundError({ path: 'models/x', what: 'Whisper model folder', reason: 'ENOENT' });
+    expect(missing.message).toMatchInlineSnapshot(
+      `"No readable Whisper model folder at "models/x" (ENOENT). Check the path (relative paths start from the working directory) and its permissions."`,
+    );
+    expect(missing).toMatchObject({ code: 'ERR_RUN_MODEL_NOT_FOUND', details: { path: 'models/x' } });
+    const unknown = new ModelUnrecognizedError({
+      model: 'x',
+      found: 'it has 2 .onnx files',
+      lookedFor: ['llama-pajamas.json', 'exactly one .onnx file'],
+    });
+    expect(unknown.message).toMatchInlineSnapshot(
+      `"Cannot use the model 'x': it has 2 .onnx files. Looked for: llama-pajamas.json; exactly one .onnx file. See docs/model-formats.md for the supported exports."`,
+    );
+    expect(unknown.details).toEqual({ model: 'x' });
+    const mismatch = new ModelOutputMismatchError(
+      { model: 'yolo', found: "output 'out' is [1, 84]", expected: '[batch, 4 + classes, anchors]' },
+      { details: { dims: [1, 84] } },
+    );
+    expect(mismatch.message).toMatchInlineSnapshot(
+      `"Model 'yolo': output 'out' is [1, 84], but [batch, 4 + classes, anchors] was expected. Check the task or family (option or manifest), or re-export the model with the standard exporter."`,
+    );
+    expect(mismatch.details).toEqual({ model: 'yolo', expected: '[batch, 4 + classes, anchors]', dims: [1, 84] });
+    const json = new ModelJsonInvalidError({ path: 'config.json', reason: 'Unexpected token' });
+    expect(json).toBeInstanceOf(ModelUnrecognizedError);
+    expect(json).toMatchObject({ code: 'ERR_RUN_MODEL_UNRECOGNIZED', name: 'ModelJsonInvalidError' });
+    expect(json.message).toMatch(/^config\.json is not valid JSON \(Unexpected token\)\./);
   });
 });
 

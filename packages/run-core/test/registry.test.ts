@@ -6,7 +6,14 @@ import {
   unregisterBackend,
   type Backend,
   type InferenceSession,
+  type RuntimeFiles,
 } from '../src/index.js';
+
+const files: RuntimeFiles = {
+  extensions: ['.test'],
+  dtypeSuffixes: { fp32: [''], fp16: ['_half'], int8: ['_q'] },
+  dtypePreference: ['fp32', 'int8'],
+};
 
 // Test backends at the abstract seam (the registry only calls init/createSession), as onnxruntime-common's
 // backend-init tests do. Real runtimes are tested in run-onnx.
@@ -20,6 +27,7 @@ function backend(init: () => Promise<void>): Backend & { inits: number } {
     createSession(): Promise<InferenceSession> {
       return Promise.reject(new Error('not used'));
     },
+    files,
   };
   return b;
 }
@@ -82,6 +90,21 @@ describe('backend registry', () => {
         Number.NaN,
       ),
     ).toThrowError(/finite number for priority/);
+  });
+
+  it('refuses a backend whose files cannot name model files', () => {
+    const withFiles = (f: unknown): Backend => ({ ...backend(async () => {}), files: f as RuntimeFiles });
+    expect(() => registerBackend('x', withFiles(undefined), 1)).toThrowError(/backend\.files\.extensions/);
+    expect(() => registerBackend('x', withFiles({ ...files, extensions: ['onnx'] }), 1)).toThrowError(
+      expect.objectContaining({ code: 'ERR_RUN_INVALID_ARGUMENT' }),
+    );
+    expect(() =>
+      registerBackend('x', withFiles({ ...files, dtypeSuffixes: { fp32: [''], fp16: ['_fp16'] } }), 1),
+    ).toThrowError(/dtypeSuffixes\.int8/);
+    expect(() => registerBackend('x', withFiles({ ...files, dtypePreference: ['fp64'] }), 1)).toThrowError(
+      /dtypePreference/,
+    );
+    expect(listBackends()).not.toContain('x');
   });
 
   it('refuses a second, different backend under the same name', () => {

@@ -8,7 +8,7 @@ export type {
   OnnxSessionFactory,
 } from './session.js';
 export { OnnxSession } from './session-impl.js';
-export { onnxBackend } from './backend.js';
+export { onnxBackend, registerOnnxBackend, ONNX_FILES } from './backend.js';
 export { readOnnxMetadata, type OnnxModelInfo } from './onnx-metadata.js';
 export * from './vision/index.js';
 export * from './speech/vad.js';

@@ -26,4 +26,24 @@ describe('built dist/', () => {
     });
     expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual(expect.arrayContaining(['bicycle', 'dog']));
   });
+
+  it('loads no native code on import: onnxruntime-node is loaded by init()', () => {
+    const script = `
+      const native = () => process.report.getReport().sharedObjects.filter((f) => /onnxruntime/.test(f));
+      const { onnxBackend, registerOnnxBackend } = await import('@llama-pajamas/run-onnx');
+      const before = native().length;
+      registerOnnxBackend();
+      const { resolveBackend } = await import('@llama-pajamas/run-core');
+      await resolveBackend(['onnx']);
+      console.log(JSON.stringify({ before, after: native().length, ext: onnxBackend.files.extensions }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: pkgDir,
+      encoding: 'utf8',
+    });
+    const { before, after, ext } = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(before).toBe(0);
+    expect(after).toBeGreaterThan(0);
+    expect(ext).toEqual(['.onnx']);
+  });
 });

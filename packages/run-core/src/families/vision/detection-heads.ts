@@ -1,15 +1,6 @@
 import { ModelOutputMismatchError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-
-/**
- * The output layouts of the detectors this package decodes:
- * - `ultralytics`: YOLOv8/v11 `[B, 4+nc, N]`: cx, cy, w, h in input pixels, then class scores (no objectness).
- * - `yolov5`: YOLOv5 `[B, N, 5+nc]`: cx, cy, w, h, objectness, class scores (already decoded, 3 anchors per cell).
- * - `ultralytics-nms`: exports made with `nms=True`, `[B, maxDet, 6]`: x1, y1, x2, y2, score, class.
- * - `yolox`: YOLOX before grid decoding, `[B, N, 5+nc]` with N = Σ (H/s)(W/s) over strides 8, 16, 32.
- * - `fastestdet`: FastestDet `[B, 5+nc, h, w]` feature map (objectness, tanh offsets, sigmoid sizes, classes).
- */
-export type DetectionHead = 'ultralytics' | 'yolov5' | 'ultralytics-nms' | 'yolox' | 'fastestdet';
+import { HEAD_LAYOUTS, gridCellCount, type DetectionHead } from './head-layouts.js';
 
 /** Candidate boxes before NMS, in model-input pixels (xyxy). */
 export interface DetectionCandidates {
@@ -80,7 +71,11 @@ class CandidateBuffer {
   }
 }
 
-function mismatch(head: DetectionHead, what: string, dims: readonly number[]): ModelOutputMismatchError {
+function mismatch(
+  head: DetectionHead,
+  dims: readonly number[],
+  what = HEAD_LAYOUTS[head].layout,
+): ModelOutputMismatchError {
   return new ModelOutputMismatchError(
     `The model output has dims [${dims.join(', ')}] but a ${head} detector needs ${what}. ` +
       'Check that the model is the family it was loaded as, or set the family in a llama-pajamas.json manifest.',
@@ -97,38 +92,10 @@ function floatData(t: Tensor, head: DetectionHead): Float32Array {
   return t.data as Float32Array;
 }
 
-/** Number of classes a head's output has (from its dims), or throws {@link ModelOutputMismatchError}. */
-export function headClassCount(head: DetectionHead, dims: readonly (number | string)[]): number | undefined {
-  const num = dims.map((d) => (typeof d === 'number' ? d : undefined));
-  switch (head) {
-    case 'ultralytics':
-      return num.length === 3 && num[1] !== undefined ? num[1] - 4 : undefined;
-    case 'yolov5':
-    case 'yolox':
-      return num.length === 3 && num[2] !== undefined ? num[2] - 5 : undefined;
-    case 'fastestdet':
-      return num.length === 4 && num[1] !== undefined ? num[1] - 5 : undefined;
-    case 'ultralytics-nms':
-      return undefined;
-  }
-}
-
-/**
- * Sum over strides of the grid cells of a `width x height` input: the anchor count of anchor-free heads
- * (YOLOX, YOLOv8) — `3549` for 416x416 with strides 8, 16, 32; `8400` for 640x640.
- * @example
- * gridCellCount(416, 416); // 3549
- */
-export function gridCellCount(width: number, height: number, strides: readonly number[] = [8, 16, 32]): number {
-  let n = 0;
-  for (const s of strides) n += Math.ceil(height / s) * Math.ceil(width / s);
-  return n;
-}
-
 /** `[B, 4+nc, N]`: per anchor the best class among rows 4.., boxes cx,cy,w,h. Memory is walked row by row. */
 function decodeUltralytics(t: Tensor, b: number, ctx: DecodeContext): DetectionCandidates {
   const [, rows, n] = t.dims as [number, number, number];
-  if (t.dims.length !== 3 || rows < 5) throw mismatch('ultralytics', '[batch, 4 + classes, anchors]', t.dims);
+  if (t.dims.length !== 3 || rows < 5) throw mismatch('ultralytics', t.dims);
   const data = floatData(t, 'ultralytics');
   const base = b * rows * n;
   const nc = rows - 4;
@@ -163,7 +130,7 @@ function decodeUltralytics(t: Tensor, b: number, ctx: DecodeContext): DetectionC
 /** `[B, N, 5+nc]` rows; YOLOX rows are grid-decoded first. Score = objectness × best class score. */
 function decodeRows(t: Tensor, b: number, ctx: DecodeContext, head: 'yolov5' | 'yolox'): DetectionCandidates {
   const [, n, cols] = t.dims as [number, number, number];
-  if (t.dims.length !== 3 || cols < 6) throw mismatch(head, '[batch, anchors, 5 + classes]', t.dims);
+  if (t.dims.length !== 3 || cols < 6) throw mismatch(head, t.dims);
   const data = floatData(t, head);
   const nc = cols - 5;
   const base = b * n * cols;
@@ -177,8 +144,8 @@ function decodeRows(t: Tensor, b: number, ctx: DecodeContext, head: 'yolov5' | '
     if (expected !== n) {
       throw mismatch(
         head,
-        `${expected} anchors (the grid cells of a ${ctx.inputWidth}x${ctx.inputHeight} input at strides ${strides.join('/')})`,
         t.dims,
+        `${expected} anchors (the grid cells of a ${ctx.inputWidth}x${ctx.inputHeight} input at strides ${strides.join('/')})`,
       );
     }
     gx = new Int32Array(n);
@@ -234,7 +201,7 @@ function decodeRows(t: Tensor, b: number, ctx: DecodeContext, head: 'yolov5' | '
 /** `[B, maxDet, 6]` rows x1, y1, x2, y2, score, class (already suppressed by the model). */
 function decodeNms(t: Tensor, b: number, ctx: DecodeContext): DetectionCandidates {
   const [, n, cols] = t.dims as [number, number, number];
-  if (t.dims.length !== 3 || cols < 6) throw mismatch('ultralytics-nms', '[batch, maxDetections, 6]', t.dims);
+  if (t.dims.length !== 3 || cols < 6) throw mismatch('ultralytics-nms', t.dims);
   const data = floatData(t, 'ultralytics-nms');
   const out = new CandidateBuffer(n);
   const base = b * n * cols;
@@ -252,7 +219,7 @@ function decodeNms(t: Tensor, b: number, ctx: DecodeContext): DetectionCandidate
 /** FastestDet `[B, 5+nc, h, w]`: score = obj^0.6 × cls^0.4; centre = (cell + tanh(offset)) / grid. */
 function decodeFastestDet(t: Tensor, b: number, ctx: DecodeContext): DetectionCandidates {
   const [, ch, gh, gw] = t.dims as [number, number, number, number];
-  if (t.dims.length !== 4 || ch < 6) throw mismatch('fastestdet', '[batch, 5 + classes, gridH, gridW]', t.dims);
+  if (t.dims.length !== 4 || ch < 6) throw mismatch('fastestdet', t.dims);
   const data = floatData(t, 'fastestdet');
   const plane = gh * gw;
   const base = b * ch * plane;
@@ -293,7 +260,7 @@ function decodeFastestDet(t: Tensor, b: number, ctx: DecodeContext): DetectionCa
  */
 export function decodeDetections(head: DetectionHead, t: Tensor, b: number, ctx: DecodeContext): DetectionCandidates {
   const batch = t.dims[0];
-  if (batch === undefined || b >= batch) throw mismatch(head, `a batch dimension larger than ${b}`, t.dims);
+  if (batch === undefined || b >= batch) throw mismatch(head, t.dims, `a batch dimension larger than ${b}`);
   switch (head) {
     case 'ultralytics':
       return decodeUltralytics(t, b, ctx);

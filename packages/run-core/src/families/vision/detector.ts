@@ -4,7 +4,7 @@ import { filterDetections } from '../../post/nms.js';
 import type { InferenceSession } from '../../session.js';
 import type { Detection, DetectionResult, DetectOptions, ImageInput } from '../../types/vision.js';
 import { decodeDetections } from './detection-heads.js';
-import type { DetectionHead } from './detection-heads.js';
+import type { DetectionHead } from './head-layouts.js';
 import { pickOutput, runImages } from './run-images.js';
 import type { ImageRunConfig } from './run-images.js';
 

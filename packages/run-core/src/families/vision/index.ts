@@ -1,3 +1,4 @@
+export * from './head-layouts.js';
 export * from './detection-heads.js';
 export * from './run-images.js';
 export * from './detector.js';
@@ -7,3 +8,7 @@ export * from './hf-config.js';
 export * from './manifest.js';
 export * from './coco-labels.js';
 export * from './family-backend.js';
+export * from './load-common.js';
+export * from './load-single-file.js';
+export * from './load-hf.js';
+export * from './load-vision-model.js';

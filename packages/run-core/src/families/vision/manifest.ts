@@ -2,7 +2,7 @@ import { ModelUnrecognizedError } from '../../errors.js';
 import type { ImagePreprocessSpec } from '../../image/preprocess.js';
 import { validatePreprocessSpec } from '../../image/preprocess.js';
 import type { ClassActivation } from './classifier.js';
-import type { DetectionHead } from './detection-heads.js';
+import { DETECTION_HEADS, type DetectionHead } from './head-layouts.js';
 
 /** File name of the manifest looked for next to a model. */
 export const VISION_MANIFEST_FILE = 'llama-pajamas.json';
@@ -38,7 +38,6 @@ export interface VisionManifest {
 }
 
 const TASKS = ['detect', 'classify', 'embed', 'zero-shot'];
-const HEADS = ['ultralytics', 'yolov5', 'ultralytics-nms', 'yolox', 'fastestdet'];
 const ACTIVATIONS = ['softmax', 'sigmoid', 'none'];
 const KEYS = new Set([
   'task',
@@ -81,8 +80,8 @@ export function parseVisionManifest(json: unknown, where = VISION_MANIFEST_FILE)
   if (!TASKS.includes(m.task as string)) throw bad(where, 'task', `one of ${TASKS.join(', ')}`, m.task);
   if (m.model !== undefined && (typeof m.model !== 'string' || m.model.length === 0))
     throw bad(where, 'model', 'a file name', m.model);
-  if (m.family !== undefined && !HEADS.includes(m.family as string))
-    throw bad(where, 'family', `one of ${HEADS.join(', ')}`, m.family);
+  if (m.family !== undefined && !DETECTION_HEADS.includes(m.family as DetectionHead))
+    throw bad(where, 'family', `one of ${DETECTION_HEADS.join(', ')}`, m.family);
   if (m.input !== undefined && (typeof m.input !== 'object' || m.input === null || Array.isArray(m.input))) {
     throw bad(where, 'input', 'an object', m.input);
   }
