@@ -1,15 +1,5 @@
-import type { Backend, ModelSource, SessionOptions } from '@llama-pajamas/run-core';
+import type { Backend, ModelSource, RuntimeFiles, SessionOptions } from '@llama-pajamas/run-core';
 import type { CoreMLSession } from './session.js';
-
-/** dtype names shared with the loaders (run-core `ModelDtype`). */
-export type CoreMLModelDtype = 'fp32' | 'fp16' | 'int8';
-
-/** The runtime file contract of run-core's loaders (run-core `RuntimeFiles`). */
-export interface CoreMLRuntimeFiles {
-  readonly extensions: readonly string[];
-  readonly dtypeSuffixes: Readonly<Record<CoreMLModelDtype, readonly string[]>>;
-  readonly dtypePreference: readonly CoreMLModelDtype[];
-}
 
 /**
  * How CoreML model files are named, matching what the converters write: `<stem>.mlpackage` is float16 (the
@@ -17,7 +7,7 @@ export interface CoreMLRuntimeFiles {
  * (linear int8 weights) or `<stem>_palettized.mlpackage` 8-bit palettized weights. A compiled `.mlmodelc` is
  * preferred over the package it came from.
  */
-export const COREML_RUNTIME_FILES: CoreMLRuntimeFiles = {
+export const COREML_RUNTIME_FILES: RuntimeFiles = {
   extensions: ['.mlmodelc', '.mlpackage', '.mlmodel'],
   dtypeSuffixes: { fp16: [''], fp32: ['_fp32'], int8: ['_int8', '_palettized'] },
   dtypePreference: ['fp16', 'fp32', 'int8'],
@@ -28,7 +18,7 @@ export const COREML_RUNTIME_FILES: CoreMLRuntimeFiles = {
  * The addon is loaded in `init()` (never on import): off macOS `init()` rejects with
  * `ERR_RUN_COREML_UNSUPPORTED_PLATFORM`, so `resolveBackend(['coreml', 'onnx'])` falls back to onnx and keeps why.
  */
-export const coremlBackend: Backend & { readonly files: CoreMLRuntimeFiles } = {
+export const coremlBackend: Backend = {
   files: COREML_RUNTIME_FILES,
   async init(): Promise<void> {
     const { getBinding } = await import('./binding.js');

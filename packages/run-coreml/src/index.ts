@@ -1,7 +1,8 @@
 /**
  * @llama-pajamas/run-coreml — llama-pajamas on CoreML (Neural Engine, GPU, CPU) through a native addon.
  */
-export { coremlBackend, COREML_RUNTIME_FILES, type CoreMLRuntimeFiles, type CoreMLModelDtype } from './backend.js';
+export { coremlBackend, COREML_RUNTIME_FILES } from './backend.js';
+export { loadVisionModel, registerCoreMLBackend, type LoadCoreMLVisionModelOptions } from './loaders.js';
 export { CoreMLSession, resolveComputeUnits } from './session-impl.js';
 export type {
   CoreMLSessionOptions,
