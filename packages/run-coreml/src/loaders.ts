@@ -38,6 +38,6 @@ export function loadVisionModel(
   return loadVisionModelOn(path, {
     ...rest,
     runtime: registerCoreMLBackend(),
-    session: { ...session, ...(computeUnits ? { computeUnits } : {}) } as CoreMLSessionOptions,
+    session: { ...session, ...(computeUnits ? { computeUnits } : {}) },
   });
 }
