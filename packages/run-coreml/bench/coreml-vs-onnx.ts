@@ -48,9 +48,15 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  if (process.platform !== 'darwin') throw new Error('This benchmark needs macOS (CoreML).');
+  if (process.platform !== 'darwin') {
+    console.log('run-coreml bench: skipped, CoreML needs macOS (see docs/coreml.md).');
+    return;
+  }
   const pairs = process.argv.slice(2).filter((a) => a !== '--');
-  if (pairs.length === 0) throw new Error('Usage: pnpm bench -- <model.mlpackage>:<model.onnx>[:yolo|clip|vit] ...');
+  if (pairs.length === 0) {
+    console.log('Usage: pnpm bench -- <model.mlpackage>:<model.onnx>[:yolo|clip|vit] ... (see docs/coreml.md)');
+    return;
+  }
   for (const pair of pairs) {
     const [coremlPath, onnxPath, target] = pair.split(':');
     if (!coremlPath || !onnxPath) throw new Error(`Expected <coreml>:<onnx>[:target] but received '${pair}'.`);
