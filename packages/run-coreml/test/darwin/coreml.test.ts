@@ -213,6 +213,9 @@ describe.each(UNITS)('predictions on %s', (computeUnits) => {
     await expect(session.run({ nope: f32([1, 2, 3, 4], [1, 4]) })).rejects.toMatchObject({
       code: 'ERR_RUN_TENSOR_SHAPE',
     });
+    expect(() => session.createState()).toThrow(
+      expect.objectContaining({ code: 'ERR_RUN_COREML_UNSUPPORTED_FEATURE' }),
+    );
     await expect(session.run({ x: f32([1, 2, 3, 4], [1, 4]) }, { signal: AbortSignal.abort() })).rejects.toMatchObject({
       code: 'ERR_RUN_ABORTED',
     });
