@@ -25,8 +25,7 @@
               "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
               "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
               "MACOSX_DEPLOYMENT_TARGET": "13.0",
-              "OTHER_CPLUSPLUSFLAGS": ["-fobjc-arc", "-std=c++17"],
-              "OTHER_LDFLAGS": ["-framework CoreML", "-framework Foundation"]
+              "OTHER_CPLUSPLUSFLAGS": ["-fobjc-arc"]
             }
           },
           { "type": "none" }
