@@ -6,6 +6,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lpcoreml::InitCompile(env, exports);
   lpcoreml::InitModel(env, exports);
+  lpcoreml::InitPlan(env, exports);
   exports.Set("bindingVersion", Napi::Number::New(env, 1));
   return exports;
 }

@@ -11,6 +11,11 @@
 #include <string>
 #include <vector>
 
+// Apple's SDK defines API_AVAILABLE; the Linux syntax check (GNUstep) does not need it.
+#ifndef API_AVAILABLE
+#define API_AVAILABLE(...)
+#endif
+
 namespace lpcoreml {
 
 /** The element types that cross the JS boundary, as run-core's TensorType names them. */
@@ -94,6 +99,13 @@ Napi::Object DescribeModel(Napi::Env env, MLModel* model);
 std::string ToStdString(NSString* value);
 NSString* ToNSString(const std::string& value);
 
+/** Parses all | cpuAndNeuralEngine | cpuAndGpu | cpuOnly. */
+bool ParseComputeUnits(const std::string& name, MLComputeUnits* out);
+/** Reads `{ computeUnits }` from an options object; throws a coded JS TypeError for an unknown name. */
+MLComputeUnits ReadComputeUnits(Napi::Env env, Napi::Value options);
+
+/** Registers computePlan (MLComputePlan, macOS 14.4). */
+void InitPlan(Napi::Env env, Napi::Object exports);
 /** Registers the compile functions (compileModel, osBuild). */
 void InitCompile(Napi::Env env, Napi::Object exports);
 /** Registers loadModel and the Model/State classes. */

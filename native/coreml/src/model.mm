@@ -18,15 +18,6 @@ struct ObjectHolder {
   id object;
 };
 
-bool ParseComputeUnits(const std::string& name, MLComputeUnits* out) {
-  if (name == "all") *out = MLComputeUnitsAll;
-  else if (name == "cpuAndNeuralEngine") *out = MLComputeUnitsCPUAndNeuralEngine;
-  else if (name == "cpuAndGpu") *out = MLComputeUnitsCPUAndGPU;
-  else if (name == "cpuOnly") *out = MLComputeUnitsCPUOnly;
-  else return false;
-  return true;
-}
-
 /** Reads a `{ name: tensor }` object into InputTensors and keeps each typed array referenced. */
 void ReadFeeds(Napi::Env env, Napi::Value value, std::vector<InputTensor>* tensors,
                std::vector<Napi::ObjectReference>* keepAlive) {
@@ -340,19 +331,10 @@ class Model : public Napi::ObjectWrap<Model> {
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "loadModel(path: string, options)");
-  std::string units = "all";
+  MLComputeUnits computeUnits = ReadComputeUnits(env, info.Length() > 1 ? info[1] : env.Undefined());
   bool lowPrecisionGpu = false;
   if (info.Length() > 1 && info[1].IsObject()) {
-    Napi::Object options = info[1].As<Napi::Object>();
-    if (options.Get("computeUnits").IsString()) units = options.Get("computeUnits").As<Napi::String>().Utf8Value();
-    lowPrecisionGpu = options.Get("allowLowPrecisionAccumulationOnGPU").ToBoolean().Value();
-  }
-  MLComputeUnits computeUnits;
-  if (!ParseComputeUnits(units, &computeUnits)) {
-    Napi::TypeError error = Napi::TypeError::New(
-        env, "computeUnits must be all, cpuAndNeuralEngine, cpuAndGpu or cpuOnly, not " + units);
-    error.Set("code", Napi::String::New(env, "ERR_RUN_INVALID_ARGUMENT"));
-    throw error;
+    lowPrecisionGpu = info[1].As<Napi::Object>().Get("allowLowPrecisionAccumulationOnGPU").ToBoolean().Value();
   }
   auto* worker = new LoadWorker(env, info[0].As<Napi::String>().Utf8Value(), computeUnits, lowPrecisionGpu);
   Napi::Promise promise = worker->Promise();
@@ -361,6 +343,30 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+bool ParseComputeUnits(const std::string& name, MLComputeUnits* out) {
+  if (name == "all") *out = MLComputeUnitsAll;
+  else if (name == "cpuAndNeuralEngine") *out = MLComputeUnitsCPUAndNeuralEngine;
+  else if (name == "cpuAndGpu") *out = MLComputeUnitsCPUAndGPU;
+  else if (name == "cpuOnly") *out = MLComputeUnitsCPUOnly;
+  else return false;
+  return true;
+}
+
+MLComputeUnits ReadComputeUnits(Napi::Env env, Napi::Value options) {
+  std::string units = "all";
+  if (options.IsObject() && options.As<Napi::Object>().Get("computeUnits").IsString()) {
+    units = options.As<Napi::Object>().Get("computeUnits").As<Napi::String>().Utf8Value();
+  }
+  MLComputeUnits computeUnits;
+  if (!ParseComputeUnits(units, &computeUnits)) {
+    Napi::TypeError error = Napi::TypeError::New(
+        env, "computeUnits must be all, cpuAndNeuralEngine, cpuAndGpu or cpuOnly, not " + units);
+    error.Set("code", Napi::String::New(env, "ERR_RUN_INVALID_ARGUMENT"));
+    throw error;
+  }
+  return computeUnits;
+}
 
 void InitModel(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();

@@ -65,7 +65,11 @@ async function main(): Promise<void> {
       const started = performance.now();
       const session = await CoreMLSession.create(coremlPath, { computeUnits });
       const loadMs = performance.now() - started;
-      console.log(`${coremlPath} ${computeUnits}: loaded in ${loadMs.toFixed(0)} ms (${session.compiledFrom})`);
+      const plan = await session.computePlan().catch((e: Error) => e);
+      const where = plan instanceof Error ? plan.message : JSON.stringify(plan.devices);
+      console.log(
+        `${coremlPath} ${computeUnits}: loaded in ${loadMs.toFixed(0)} ms (${session.compiledFrom}); plan ${where}`,
+      );
       sides.push({ label: `CoreML ${computeUnits}`, session, times: [] });
     }
     for (const [label, executionProviders] of [

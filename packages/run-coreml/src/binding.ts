@@ -49,6 +49,25 @@ export interface NativeModel {
   close(): void;
 }
 
+/** Where one operation of a model would run (`MLComputePlan`, macOS 14.4+). */
+export interface ComputePlanOperation {
+  /** The operation's first output (ML Program) or the layer's name (neural network). */
+  readonly name: string;
+  /** The MIL operator (`conv`, `linear`, …) or the neural-network layer type. */
+  readonly operator: string;
+  /** The device CoreML would run it on; absent for operations that run nowhere (constants). */
+  readonly preferred?: 'neuralEngine' | 'gpu' | 'cpu' | 'unknown';
+  readonly supported: readonly ('neuralEngine' | 'gpu' | 'cpu' | 'unknown')[];
+  /** CoreML's estimated relative cost of the operation (ML Programs), when it gives one. */
+  readonly cost?: number;
+}
+
+/** A model's compute plan as the addon returns it. */
+export interface NativeComputePlan {
+  readonly structure: 'program' | 'neuralNetwork' | 'other';
+  readonly operations: readonly ComputePlanOperation[];
+}
+
 /** The compute units CoreML may use (`MLModelConfiguration.computeUnits`). */
 export type ComputeUnits = 'all' | 'cpuAndNeuralEngine' | 'cpuAndGpu' | 'cpuOnly';
 
@@ -57,6 +76,7 @@ export interface NativeBinding {
   readonly bindingVersion: number;
   compileModel(source: string, destination: string): Promise<string>;
   osBuild(): string;
+  computePlan(path: string, options: { computeUnits: ComputeUnits }): Promise<NativeComputePlan>;
   loadModel(
     path: string,
     options: { computeUnits: ComputeUnits; allowLowPrecisionAccumulationOnGPU?: boolean },

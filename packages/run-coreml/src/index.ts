@@ -18,6 +18,8 @@ export {
   type BindingCandidate,
   type LoadBindingOptions,
   type NativeBinding,
+  type NativeComputePlan,
+  type ComputePlanOperation,
 } from './binding.js';
 export {
   coremlEnv,
@@ -39,6 +41,7 @@ export {
   type CoreMLImageConstraint,
 } from './spec.js';
 export { prepareFeed, acceptsShape, describeAcceptedShapes } from './feeds.js';
+export { summarizeComputePlan, type CoreMLComputePlan } from './compute-plan.js';
 export { toFloat16Tensor, toFloat32Tensor } from './float16.js';
 export { runtimeHints, hasCoreMLModel, RUNTIME_CHOICES, type RuntimeChoice } from './runtime.js';
 export * from './errors.js';

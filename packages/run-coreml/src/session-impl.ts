@@ -18,6 +18,7 @@ import {
   getBinding,
   type ComputeUnits,
   type NativeFeature,
+  type NativeBinding,
   type NativeModel,
   type NativePrediction,
   type NativeState,
@@ -31,6 +32,7 @@ import {
   CoreMLSpecInvalidError,
   CoreMLUnsupportedFeatureError,
 } from './errors.js';
+import { summarizeComputePlan, type CoreMLComputePlan } from './compute-plan.js';
 import { prepareFeed } from './feeds.js';
 import { toFloat32Tensor } from './float16.js';
 import type {
@@ -114,6 +116,7 @@ class CoreMLSessionImpl implements CoreMLSessionInstance {
   private disposed = false;
 
   private constructor(
+    private readonly binding: NativeBinding,
     private readonly native: NativeModel,
     readonly name: string,
     readonly computeUnits: ComputeUnits,
@@ -174,6 +177,7 @@ class CoreMLSessionImpl implements CoreMLSessionInstance {
       throw new CoreMLLoadError({ path: compiled.path, computeUnits, nsError: (e as Error).message }, { cause: e });
     }
     return new CoreMLSessionImpl(
+      binding,
       native,
       name,
       computeUnits,
@@ -273,6 +277,30 @@ class CoreMLSessionImpl implements CoreMLSessionInstance {
       return new CoreMLStateImpl(this, this.native.newState());
     } catch (e) {
       throw wrapPredictionError(e, this.name);
+    }
+  }
+
+  async computePlan(): Promise<CoreMLComputePlan> {
+    this.checkOpen();
+    try {
+      return summarizeComputePlan(
+        await this.binding.computePlan(this.compiledPath, { computeUnits: this.computeUnits }),
+      );
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      if (err.code === 'ERR_RUN_COREML_UNSUPPORTED_FEATURE') {
+        throw new CoreMLUnsupportedFeatureError(
+          {
+            feature: 'MLComputePlan',
+            hint: 'It needs macOS 14.4 or newer; see docs/coreml.md#is-the-neural-engine-used.',
+          },
+          { cause: e },
+        );
+      }
+      throw new CoreMLLoadError(
+        { path: this.compiledPath, computeUnits: this.computeUnits, nsError: err.message ?? String(e) },
+        { cause: e },
+      );
     }
   }
 

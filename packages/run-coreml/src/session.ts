@@ -7,6 +7,7 @@ import type {
   TensorInfo,
 } from '@llama-pajamas/run-core';
 import type { ComputeUnits, NativePrediction } from './binding.js';
+import type { CoreMLComputePlan } from './compute-plan.js';
 import type { CoreMLFeatureInfo } from './spec.js';
 
 /** Options for {@link CoreMLSession.create}; the run-core `SessionOptions` are accepted too. */
@@ -63,6 +64,11 @@ export interface CoreMLSession extends InferenceSession {
   runBatch(feeds: readonly Record<string, Tensor>[], options?: RunOptions): Promise<Record<string, Tensor>[]>;
   /** A new `MLState` for a stateful model (macOS 15+). */
   createState(): CoreMLState;
+  /**
+   * Where each operation would run with this session's compute units (`MLComputePlan`, macOS 14.4+), with a
+   * per-device summary: the way to check that a model really runs on the Neural Engine.
+   */
+  computePlan(): Promise<CoreMLComputePlan>;
 }
 
 /** The factory of {@link CoreMLSession}s. */

@@ -20,7 +20,9 @@ import {
 import { fixtures, golden } from '../fixtures/index.js';
 
 const UNITS = (process.env.COREML_TEST_UNITS ?? 'cpuOnly,cpuAndGpu').split(',') as ComputeUnits[];
-const macosMajor = Number(release().split('.')[0]) - 9; // Darwin 24 = macOS 15
+const [darwinMajor, darwinMinor] = release().split('.').map(Number) as [number, number];
+const macosMajor = darwinMajor - 9; // Darwin 24 = macOS 15
+const hasComputePlan = darwinMajor > 23 || (darwinMajor === 23 && darwinMinor >= 4); // macOS 14.4
 const cacheDir = mkdtempSync(join(tmpdir(), 'run-coreml-darwin-'));
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
@@ -223,6 +225,25 @@ describe.each(UNITS)('predictions on %s', (computeUnits) => {
     await expect(session.run({ x: f32([1, 2, 3, 4], [1, 4]) })).rejects.toMatchObject({
       code: 'ERR_RUN_SESSION_DISPOSED',
     });
+  });
+
+  it('reports where each operation would run (MLComputePlan, macOS 14.4+), or a typed error before', async () => {
+    const session = await open(fixtures.linearFp32, { computeUnits });
+    if (!hasComputePlan) {
+      await expect(session.computePlan()).rejects.toMatchObject({ code: 'ERR_RUN_COREML_UNSUPPORTED_FEATURE' });
+      await session.dispose();
+      return;
+    }
+    const plan = await session.computePlan();
+    expect(plan.structure).toBe('program');
+    const linear = plan.operations.find((op) => op.operator === 'linear');
+    expect(linear, JSON.stringify(plan.operations)).toBeDefined();
+    if (computeUnits === 'cpuOnly') {
+      expect(linear!.preferred).toBe('cpu');
+      expect(plan.devices.neuralEngine.operations + plan.devices.gpu.operations).toBe(0);
+    }
+    console.log(`[plan] linear_fp32 on ${computeUnits}: ${JSON.stringify(plan.devices)}`);
+    await session.dispose();
   });
 
   it('prints its latency', async () => {

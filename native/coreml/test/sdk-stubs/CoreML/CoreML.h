@@ -193,3 +193,94 @@ LP_MACOS(15.0)
 @end
 
 NS_ASSUME_NONNULL_END
+
+// MLComputePlan (macOS 14.4): where each operation of a compiled model would run.
+NS_ASSUME_NONNULL_BEGIN
+
+@protocol MLComputeDeviceProtocol
+@end
+
+LP_MACOS(14.0)
+@interface MLCPUComputeDevice : NSObject <MLComputeDeviceProtocol>
+@end
+
+LP_MACOS(14.0)
+@interface MLGPUComputeDevice : NSObject <MLComputeDeviceProtocol>
+@end
+
+LP_MACOS(14.0)
+@interface MLNeuralEngineComputeDevice : NSObject <MLComputeDeviceProtocol>
+@property(readonly, nonatomic) NSInteger totalCoreCount;
+@end
+
+LP_MACOS(14.4)
+@interface MLModelStructureProgramNamedValueType : NSObject
+@property(readonly, nonatomic) NSString* name;
+@end
+
+@class MLModelStructureProgramBlock;
+
+LP_MACOS(14.4)
+@interface MLModelStructureProgramOperation : NSObject
+@property(readonly, nonatomic) NSString* operatorName;
+@property(readonly, nonatomic) NSArray<MLModelStructureProgramNamedValueType*>* outputs;
+@property(readonly, nonatomic) NSArray<MLModelStructureProgramBlock*>* blocks;
+@end
+
+LP_MACOS(14.4)
+@interface MLModelStructureProgramBlock : NSObject
+@property(readonly, nonatomic) NSArray<MLModelStructureProgramOperation*>* operations;
+@end
+
+LP_MACOS(14.4)
+@interface MLModelStructureProgramFunction : NSObject
+@property(readonly, nonatomic) MLModelStructureProgramBlock* block;
+@end
+
+LP_MACOS(14.4)
+@interface MLModelStructureProgram : NSObject
+@property(readonly, nonatomic) NSDictionary<NSString*, MLModelStructureProgramFunction*>* functions;
+@end
+
+LP_MACOS(14.4)
+@interface MLModelStructureNeuralNetworkLayer : NSObject
+@property(readonly, nonatomic) NSString* name;
+@property(readonly, nonatomic) NSString* type;
+@end
+
+LP_MACOS(14.4)
+@interface MLModelStructureNeuralNetwork : NSObject
+@property(readonly, nonatomic) NSArray<MLModelStructureNeuralNetworkLayer*>* layers;
+@end
+
+LP_MACOS(14.4)
+@interface MLModelStructure : NSObject
+@property(readonly, nullable, nonatomic) MLModelStructureNeuralNetwork* neuralNetwork;
+@property(readonly, nullable, nonatomic) MLModelStructureProgram* program;
+@end
+
+LP_MACOS(14.4)
+@interface MLComputePlanDeviceUsage : NSObject
+@property(readonly, copy, nonatomic) NSArray<id<MLComputeDeviceProtocol>>* supportedComputeDevices;
+@property(readonly, strong, nonatomic) id<MLComputeDeviceProtocol> preferredComputeDevice;
+@end
+
+LP_MACOS(14.4)
+@interface MLComputePlanCost : NSObject
+@property(readonly, assign, nonatomic) double weight;
+@end
+
+LP_MACOS(14.4)
+@interface MLComputePlan : NSObject
++ (void)loadContentsOfURL:(NSURL*)url
+            configuration:(MLModelConfiguration*)configuration
+        completionHandler:(void (^)(MLComputePlan* _Nullable computePlan, NSError* _Nullable error))handler;
+@property(readonly, nonatomic) MLModelStructure* modelStructure;
+- (nullable MLComputePlanCost*)estimatedCostOfMLProgramOperation:(MLModelStructureProgramOperation*)operation;
+- (nullable MLComputePlanDeviceUsage*)computeDeviceUsageForMLProgramOperation:
+    (MLModelStructureProgramOperation*)operation;
+- (nullable MLComputePlanDeviceUsage*)computeDeviceUsageForNeuralNetworkLayer:
+    (MLModelStructureNeuralNetworkLayer*)layer;
+@end
+
+NS_ASSUME_NONNULL_END
