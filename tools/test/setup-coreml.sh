@@ -2,8 +2,9 @@
 # What run-coreml's Linux tests need (called by tools/test/setup-test-deps.sh):
 # - clang + GNUstep's Foundation headers (Debian `clang`, `libgnustep-base-dev`, `libblocksruntime-dev`) for the Objective-C++ syntax check
 #   of native/coreml (test/native-syntax.test.ts);
-# - a Python venv with coremltools 9.0 + numpy in .cache/coreml-venv, which regenerates the .mlpackage fixtures
-#   (tools/fixtures/coreml/generate.py) in the fixture-freshness test.
+# - a Python venv with coremltools 9.0 + numpy + onnx in .cache/coreml-venv: test/spec.test.ts compares the
+#   TypeScript spec reader with coremltools' own load_spec on every fixture (tools/fixtures/coreml/describe.py),
+#   and tools/fixtures/coreml/generate.py regenerates the fixtures with it.
 # Idempotent and quiet: reuses what is already installed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
