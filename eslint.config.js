@@ -34,7 +34,13 @@ export default tseslint.config(
         'error',
         {
           paths: ['vitest'],
-          patterns: [{ group: ['@llama-pajamas/*/*'], message: 'No deep imports into another package.' }],
+          // Documented subpaths (package.json "exports") are public; anything else is a deep import.
+          patterns: [
+            {
+              group: ['@llama-pajamas/*/*', '!@llama-pajamas/run-core/families'],
+              message: 'No deep imports into another package.',
+            },
+          ],
         },
       ],
     },

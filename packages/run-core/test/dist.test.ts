@@ -26,4 +26,20 @@ describe('built dist/', () => {
       expect.arrayContaining(['RunError', 'VisionBackend', 'STTBackend', 'TTSBackend', 'registerBackend']),
     );
   });
+
+  it('exposes the same names as the sources, and the families subpath', async () => {
+    const script = `
+      const core = await import('@llama-pajamas/run-core');
+      const families = await import('@llama-pajamas/run-core/families');
+      console.log(JSON.stringify({ core: Object.keys(core).sort(), families: Object.keys(families).sort() }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: pkgDir,
+      encoding: 'utf8',
+    });
+    const built = JSON.parse(out) as { core: string[]; families: string[] };
+    expect(built.core).toEqual(Object.keys(await import('../src/index.js')).sort());
+    expect(built.families).toEqual(Object.keys(await import('../src/families.js')).sort());
+    expect(built.families).toEqual(expect.arrayContaining(['Detector', 'WhisperPipeline', 'PiperTTS']));
+  });
 });

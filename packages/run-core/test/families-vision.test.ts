@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { createTensor } from '../src/index.js';
 import {
-  createTensor,
   decodeDetections,
   defaultPreprocess,
   gridCellCount,
@@ -9,7 +9,7 @@ import {
   parseUltralyticsImgsz,
   parseUltralyticsNames,
   parseVisionManifest,
-} from '../src/index.js';
+} from '../src/families.js';
 
 describe('Hugging Face image processor configs', () => {
   test('ViT: stretch to size', () => {

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { FAMILY_FILES, familyFilePaths, type RuntimeFiles } from '../src/index.js';
 import {
-  FAMILY_FILES,
   HEAD_LAYOUTS,
   checkHeadDims,
-  familyFilePaths,
   familyLookedFor,
   headClassCount,
   headFits,
   recognizeHead,
-  type RuntimeFiles,
-} from '../src/index.js';
+} from '../src/families.js';
 
 const onnx: RuntimeFiles = {
   extensions: ['.onnx'],

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage, isRunError, preprocessImage, readImageBytes, type ImagePreprocessSpec } from '../src/index.js';
+import {
+  decodeBase64,
+  decodeImage,
+  isRunError,
+  preprocessImage,
+  readImageBytes,
+  type ImagePreprocessSpec,
+} from '../src/index.js';
 import { golden, images } from './fixtures/index.js';
 
 const spec: ImagePreprocessSpec = {
@@ -46,15 +53,16 @@ beforeAll(async () => {
 });
 
 describe('readImageBytes: every input form', () => {
-  it('reads bytes, a path, base64, base64url and a data: URL to the same bytes', async () => {
+  it('reads bytes, a path, { base64 } (standard, URL-safe) and { dataUrl } to the same bytes', async () => {
     const b64 = dogBytes.toString('base64');
     for (const input of [
       new Uint8Array(dogBytes),
       images.dog,
-      b64,
-      dogBytes.toString('base64url'),
-      `data:image/jpeg;base64,${b64}`,
-      `  data:image/jpeg;base64,${b64.slice(0, 100)}\n${b64.slice(100)}  `,
+      { base64: b64 },
+      { base64: `${b64.slice(0, 100)}\n${b64.slice(100)}` },
+      { base64: dogBytes.toString('base64url') },
+      { dataUrl: `data:image/jpeg;base64,${b64}` },
+      { dataUrl: `  data:image/jpeg;base64,${b64.slice(0, 100)}\n${b64.slice(100)}  ` },
     ]) {
       const bytes = await readImageBytes(input);
       expect(Buffer.compare(Buffer.from(bytes), dogBytes)).toBe(0);
@@ -63,7 +71,7 @@ describe('readImageBytes: every input form', () => {
 
   it('gives the same tensor for a path and a data: URL', async () => {
     const a = await preprocessImage(images.dog, spec);
-    const b = await preprocessImage(`data:image/jpeg;base64,${dogBytes.toString('base64')}`, spec);
+    const b = await preprocessImage({ dataUrl: `data:image/jpeg;base64,${dogBytes.toString('base64')}` }, spec);
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
   });
 
@@ -71,25 +79,84 @@ describe('readImageBytes: every input form', () => {
     expect(await codeOf(readImageBytes(new Uint8Array(0)))).toBe('ERR_RUN_IMAGE_DECODE');
     expect(await codeOf(readImageBytes(''))).toBe('ERR_RUN_IMAGE_DECODE');
     expect(await codeOf(readImageBytes('/no/such/dir/photo.jpg'))).toBe('ERR_RUN_IMAGE_DECODE');
-    expect(await codeOf(readImageBytes('not base64 at all!'))).toBe('ERR_RUN_IMAGE_DECODE');
-    expect(await codeOf(readImageBytes('data:image/png,abc'))).toBe('ERR_RUN_IMAGE_DECODE');
-    expect(await codeOf(readImageBytes('data:image/png;base64'))).toBe('ERR_RUN_IMAGE_DECODE');
+    expect(await codeOf(readImageBytes({ base64: 'not base64 at all!' }))).toBe('ERR_RUN_IMAGE_DECODE');
+    expect(await codeOf(readImageBytes({ base64: '' }))).toBe('ERR_RUN_IMAGE_DECODE');
+    expect(await codeOf(readImageBytes({ dataUrl: 'data:image/png,abc' }))).toBe('ERR_RUN_IMAGE_DECODE');
+    expect(await codeOf(readImageBytes({ dataUrl: 'data:image/png;base64' }))).toBe('ERR_RUN_IMAGE_DECODE');
+    expect(await codeOf(readImageBytes({ dataUrl: 'aGVsbG8=' }))).toBe('ERR_RUN_IMAGE_DECODE');
     expect(await codeOf(readImageBytes(dir))).toBe('ERR_RUN_IMAGE_DECODE');
     await expect(readImageBytes('/no/such/dir/photo.jpg')).rejects.toThrowErrorMatchingInlineSnapshot(
-      `[ImageDecodeError: No file at "/no/such/dir/photo.jpg", and the string is not base64 either. Check the path (relative paths resolve against ${process.cwd()}).]`,
+      `[ImageDecodeError: No image file at "/no/such/dir/photo.jpg". Check the path (relative paths resolve against ${process.cwd()}); to pass encoded text, use { base64 } or { dataUrl }.]`,
     );
+  });
+
+  it('reads a string as a path, always: base64 text and data: URLs in a string are never decoded', async () => {
+    // Regression for the guessing resolver: a user's string passed through must not be decoded or read as
+    // something else; it is a file name (here one that does not exist) and nothing more.
+    const b64 = dogBytes.toString('base64');
+    for (const text of [b64, `data:image/jpeg;base64,${b64}`, 'aGVsbG8=']) {
+      await expect(readImageBytes(text)).rejects.toMatchObject({
+        code: 'ERR_RUN_IMAGE_DECODE',
+        details: { reason: 'file-not-found' },
+      });
+    }
+    // A file whose name looks like base64 is read as a file.
+    await writeFile(join(dir, 'aGVsbG8='), dogBytes);
+    expect((await readImageBytes(join(dir, 'aGVsbG8='))).byteLength).toBe(dogBytes.byteLength);
+  });
+
+  it('refuses an object that is neither { base64 } nor { dataUrl }', async () => {
+    expect(await codeOf(readImageBytes({ base64: 'aGVsbG8=', dataUrl: 'x' }))).toBe('ERR_RUN_INVALID_ARGUMENT');
+    expect(await codeOf(readImageBytes({ url: 'https://x' } as never))).toBe('ERR_RUN_INVALID_ARGUMENT');
+    expect(await codeOf(readImageBytes(null as never))).toBe('ERR_RUN_INVALID_ARGUMENT');
   });
 
   it('refuses bytes past maxBytes, for every input form', async () => {
     const limits = { maxBytes: 1000 };
     expect(await codeOf(readImageBytes(dogBytes, limits))).toBe('ERR_RUN_IMAGE_TOO_LARGE');
     expect(await codeOf(readImageBytes(images.dog, limits))).toBe('ERR_RUN_IMAGE_TOO_LARGE');
-    expect(await codeOf(readImageBytes(dogBytes.toString('base64'), limits))).toBe('ERR_RUN_IMAGE_TOO_LARGE');
+    expect(await codeOf(readImageBytes({ base64: dogBytes.toString('base64') }, limits))).toBe(
+      'ERR_RUN_IMAGE_TOO_LARGE',
+    );
+    expect(
+      await codeOf(readImageBytes({ dataUrl: `data:image/jpeg;base64,${dogBytes.toString('base64')}` }, limits)),
+    ).toBe('ERR_RUN_IMAGE_TOO_LARGE');
   });
 
   it('refuses a non-image argument and bad limits with ERR_RUN_INVALID_ARGUMENT', async () => {
     expect(await codeOf(readImageBytes(42 as unknown as string))).toBe('ERR_RUN_INVALID_ARGUMENT');
     expect(await codeOf(readImageBytes(dogBytes, { maxPixels: -1 }))).toBe('ERR_RUN_INVALID_ARGUMENT');
+  });
+});
+
+describe('decodeBase64 (the one base64 / data: URL decoder)', () => {
+  it('decodes padded, unpadded, URL-safe, wrapped base64 and data: URLs alike', () => {
+    const bytes = Uint8Array.from({ length: 301 }, (_, i) => (i * 97) & 255);
+    const b64 = Buffer.from(bytes).toString('base64');
+    for (const text of [
+      b64,
+      b64.replace(/=+$/, ''),
+      Buffer.from(bytes).toString('base64url'),
+      b64.replace(/(.{76})/g, '$1\r\n'),
+      `data:application/octet-stream;base64,${b64}`,
+    ]) {
+      expect(Buffer.compare(Buffer.from(decodeBase64(text)), Buffer.from(bytes)), text.slice(0, 20)).toBe(0);
+    }
+  });
+
+  it('checks the limit on the decoded size, and never accepts a string with stray characters', () => {
+    const b64 = Buffer.alloc(300, 7).toString('base64'); // 400 characters, exactly 300 bytes
+    expect(decodeBase64(b64, { maxBytes: 300 }).byteLength).toBe(300);
+    expect(() => decodeBase64(b64, { maxBytes: 299 })).toThrowError(
+      expect.objectContaining({ code: 'ERR_RUN_IMAGE_TOO_LARGE' }),
+    );
+    // Same length as valid padded base64, but with a character Node's decoder would silently skip.
+    expect(() => decodeBase64(`${b64.slice(0, 10)}*${b64.slice(11)}`)).toThrowError(
+      expect.objectContaining({
+        code: 'ERR_RUN_IMAGE_DECODE',
+        details: expect.objectContaining({ reason: 'not-base64' }),
+      }),
+    );
   });
 });
 

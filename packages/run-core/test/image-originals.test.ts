@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  computeResizeGeometry,
-  defaultPreprocess,
-  hfPreprocessSpec,
-  preprocessImage,
-  type HfImageProcessorConfig,
-  type ImagePreprocessSpec,
-} from '@llama-pajamas/run-core';
+import { computeResizeGeometry, preprocessImage, type ImagePreprocessSpec } from '@llama-pajamas/run-core';
+import { defaultPreprocess, hfPreprocessSpec, type HfImageProcessorConfig } from '@llama-pajamas/run-core/families';
 import { golden, images } from './fixtures/index.js';
 
 /**

@@ -10,7 +10,6 @@ import {
   readJsonFile,
   registerBackend,
   resolveRuntime,
-  stripModelExtension,
   unregisterBackend,
   type Backend,
   type InferenceSession,
@@ -18,6 +17,7 @@ import {
   type RuntimeFiles,
   type SessionOptions,
 } from '../src/index.js';
+import { stripModelExtension } from '../src/families.js';
 
 const files: RuntimeFiles = {
   extensions: ['.onnx'],

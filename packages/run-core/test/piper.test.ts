@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EspeakPhonemizer, joinClausePhonemes, parsePiperConfig, phonemesToIds, splitClauses } from '../src/index.js';
+import {
+  EspeakPhonemizer,
+  joinClausePhonemes,
+  parsePiperConfig,
+  phonemesToIds,
+  splitClauses,
+} from '../src/families.js';
 
 // The architecture-true random-weight Piper voice made by tools/fixtures (its .onnx.json has a real en-us
 // phoneme_id_map, the one Piper's en voices use).

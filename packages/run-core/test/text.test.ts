@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeText, splitClauses, splitSentences } from '../src/index.js';
+import { normalizeText, splitClauses, splitSentences } from '../src/families.js';
 
 describe('normalizeText', () => {
   it('makes quotes, dashes and spaces plain, drops control characters', () => {

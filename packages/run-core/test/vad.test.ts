@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveVadOptions, speechSegmentsFromProbabilities } from '../src/index.js';
+import { resolveVadOptions, speechSegmentsFromProbabilities } from '../src/families.js';
 
 // The get_speech_timestamps rules on hand-made probability tracks (512-sample windows at 16 kHz = 32 ms).
 const geometry = (windows: number) => ({ sampleRate: 16000, windowSize: 512, totalSamples: windows * 512 });

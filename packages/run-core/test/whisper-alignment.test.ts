@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   alignmentMatrix,
-  dtw,
   medianFilter,
   mergePunctuations,
   splitToWordTokens,
   wordsFromMatrix,
   WhisperTokenizer,
   type WordTiming,
-} from '../src/index.js';
+} from '../src/families.js';
+import { dtw } from '../src/families/whisper/dtw.js';
 import { whisperFixtures } from './fixtures/whisper/index.js';
 
 // Goldens: fixtures/whisper/make_alignment_golden.py (numpy re-statement of openai-whisper's timing.py).

@@ -4,20 +4,17 @@ import { describe, expect, it } from 'vitest';
 import {
   applyTimestampRules,
   compressionRatio,
-  createTensor,
   decodeWindow,
   float16ToFloat32,
   float32ToFloat16,
   parseWhisperConfig,
   rowStats,
-  seededRandom,
   WhisperPipeline,
   WhisperRunner,
   WhisperTokenizer,
-  type InferenceSession,
-  type Tensor,
-  type TensorInfo,
-} from '../src/index.js';
+} from '../src/families.js';
+import { createTensor, type InferenceSession, type Tensor, type TensorInfo } from '../src/index.js';
+import { seededRandom } from '../src/families/whisper/logits.js';
 import { whisperFixtures } from './fixtures/whisper/index.js';
 
 const tokJson = JSON.parse(readFileSync(join(whisperFixtures.whisperTiny, 'tokenizer.json'), 'utf8')) as object;

@@ -55,10 +55,10 @@ async function readModel(model: ModelSource, name: string): Promise<Uint8Array> 
   try {
     return await readFile(model);
   } catch (e) {
-    throw new ModelNotFoundError(`Cannot read model file '${model}': ${(e as Error).message}`, {
-      cause: e,
-      details: { path: model, name },
-    });
+    throw new ModelNotFoundError(
+      { path: model, what: 'model file', reason: (e as Error).message },
+      { cause: e, details: { name } },
+    );
   }
 }
 
@@ -107,8 +107,13 @@ class OnnxSessionImpl implements OnnxSessionInstance {
         const message = (e as Error).message;
         if (ep === 'cpu') {
           throw new ModelUnrecognizedError(
-            `onnxruntime could not load '${name}' as an ONNX model: ${message}` +
-              (providerErrors.length > 0 ? ` (skipped providers: ${providerErrors.join('; ')})` : ''),
+            {
+              model: name,
+              found: `onnxruntime cannot load it as an ONNX model (${message})`,
+              hint:
+                'Check that the file is a complete ONNX export (download it again if it was cut short).' +
+                (providerErrors.length > 0 ? ` Skipped providers: ${providerErrors.join('; ')}.` : ''),
+            },
             { cause: e, details: { name, providerErrors } },
           );
         }

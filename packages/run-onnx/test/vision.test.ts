@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Detector, ImageClassifier } from '@llama-pajamas/run-core/families';
 import {
-  Detector,
-  ImageClassifier,
   cosineSimilarity,
   boxIou,
   type BoundingBox,

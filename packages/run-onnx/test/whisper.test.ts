@@ -2,12 +2,9 @@ import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeWindow, logMelSpectrogram, seededRandom, WhisperRunner } from '@llama-pajamas/run-core/families';
 import {
-  decodeWindow,
   encodeWav,
-  logMelSpectrogram,
-  seededRandom,
-  WhisperRunner,
   type InferenceSession,
   type RunOptions,
   type Tensor,

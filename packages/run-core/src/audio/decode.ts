@@ -1,9 +1,9 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types of untyped dependencies; a reference (not tsconfig) so that other packages' tsc, which compile this source, see them too
 /// <reference path="./vendor.d.ts" />
-import { readFile, stat } from 'node:fs/promises';
 import decode from '@audio/decode';
 import audioType from 'audio-type';
 import wavefile from 'wavefile';
+import { readFileLimited, type LimitedReadErrors } from '../io/read-limited.js';
 import {
   AudioDecodeError,
   AudioTooLongError,
@@ -84,33 +84,24 @@ function tooLong(seconds: number, maxDurationSeconds: number): AudioTooLongError
   );
 }
 
-/** Reads the bytes of an audio file, checking its size first. */
-async function readAudioFile(path: string, maxBytes: number): Promise<Uint8Array> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch (cause) {
-    throw new AudioDecodeError(
+/** The errors of a limited read of an audio file. */
+const fileErrors = (path: string, maxBytes: number): LimitedReadErrors => ({
+  missing: (cause) =>
+    new AudioDecodeError(
       `No audio file at ${JSON.stringify(path)}. Check the path (relative paths resolve against ${process.cwd()}).`,
       { cause, details: { reason: 'file-not-found', path } },
-    );
-  }
-  if (!info.isFile()) {
-    throw new AudioDecodeError(`The path ${JSON.stringify(path)} is not a file. Pass the path of an audio file.`, {
+    ),
+  notAFile: () =>
+    new AudioDecodeError(`The path ${JSON.stringify(path)} is not a file. Pass the path of an audio file.`, {
       details: { reason: 'not-a-file', path },
-    });
-  }
-  if (info.size > maxBytes) throw tooManyBytes(info.size, maxBytes, `file ${JSON.stringify(path)}`);
-  try {
-    const buffer = await readFile(path);
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  } catch (cause) {
-    throw new AudioDecodeError(`Could not read the audio file ${JSON.stringify(path)}: ${(cause as Error).message}`, {
+    }),
+  tooLarge: (bytes) => tooManyBytes(bytes, maxBytes, `file ${JSON.stringify(path)}`),
+  failed: (cause) =>
+    new AudioDecodeError(`Could not read the audio file ${JSON.stringify(path)}: ${(cause as Error).message}`, {
       cause,
       details: { reason: 'read-failed', path },
-    });
-  }
-}
+    }),
+});
 
 /** Reads audio bytes from bytes or a path, checking emptiness and the byte limit. */
 async function audioBytes(input: Uint8Array | string, maxBytes: number): Promise<Uint8Array> {
@@ -120,7 +111,7 @@ async function audioBytes(input: Uint8Array | string, maxBytes: number): Promise
     bytes = input;
   } else if (typeof input === 'string') {
     if (input.trim().length === 0) throw invalidParameter('audio', 'a file path or audio bytes', input);
-    bytes = await readAudioFile(input, maxBytes);
+    bytes = await readFileLimited(input, maxBytes, fileErrors(input, maxBytes));
   } else {
     throw invalidParameter('audio', 'a Uint8Array/Buffer of audio file bytes or a file path', input);
   }

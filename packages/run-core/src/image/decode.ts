@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
 import { ImageDecodeError, ImageTooLargeError, invalidParameter } from '../errors.js';
+import { readFileLimited, type LimitedReadErrors } from '../io/read-limited.js';
 import type { ImageInput } from '../types/vision.js';
+import { decodeBase64 } from './base64.js';
 
 /** Size limits applied before and while an image is decoded. */
 export interface ImageLimits {
@@ -15,10 +16,6 @@ export const DEFAULT_IMAGE_LIMITS: Readonly<Required<ImageLimits>> = Object.free
   maxPixels: 40_000_000,
   maxBytes: 50 * 1024 * 1024,
 });
-
-/** Longest string that is tried as a file path before being read as base64. */
-const MAX_PATH_LENGTH = 4096;
-const BASE64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /** Checks `limits` and fills in the defaults; throws {@link InvalidArgumentError} on a bad value. */
 export function resolveImageLimits(limits: ImageLimits = {}): Required<ImageLimits> {
@@ -40,84 +37,37 @@ function tooManyBytes(bytes: number, maxBytes: number, what: string): ImageTooLa
   );
 }
 
-function decodeBase64(text: string, maxBytes: number, what: string): Uint8Array {
-  const clean = text.replace(/\s+/g, '');
-  if (clean.length === 0) {
-    throw new ImageDecodeError(`The ${what} is empty: expected base64-encoded image bytes.`, {
-      details: { reason: 'empty' },
-    });
-  }
-  if (!BASE64_RE.test(clean) || clean.length % 4 === 1) {
-    throw new ImageDecodeError(
-      `The ${what} is neither an existing file path nor valid base64 (it has characters or a length base64 cannot have). ` +
-        'Pass image bytes, a path to an image file, base64 text or a data: URL.',
-      { details: { reason: 'not-base64', length: clean.length } },
-    );
-  }
-  const estimated = Math.floor((clean.length * 3) / 4);
-  if (estimated > maxBytes + 2) throw tooManyBytes(estimated, maxBytes, what);
-  const buffer = Buffer.from(clean, clean.includes('-') || clean.includes('_') ? 'base64url' : 'base64');
-  if (buffer.byteLength > maxBytes) throw tooManyBytes(buffer.byteLength, maxBytes, what);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
-
-function decodeDataUrl(url: string, maxBytes: number): Uint8Array {
-  const comma = url.indexOf(',');
-  if (comma < 0) {
-    throw new ImageDecodeError('The data: URL has no comma: expected `data:image/<type>;base64,<data>`.', {
-      details: { reason: 'bad-data-url' },
-    });
-  }
-  const header = url.slice(5, comma).toLowerCase();
-  if (!header.split(';').includes('base64')) {
-    throw new ImageDecodeError(
-      'The data: URL is not base64-encoded: expected `data:image/<type>;base64,<data>` (percent-encoded image data is not accepted).',
-      { details: { reason: 'bad-data-url' } },
-    );
-  }
-  return decodeBase64(url.slice(comma + 1), maxBytes, 'data: URL payload');
-}
-
-async function tryReadFile(path: string, maxBytes: number): Promise<Uint8Array | undefined> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch {
-    return undefined;
-  }
-  if (!info.isFile()) {
-    throw new ImageDecodeError(`The path ${JSON.stringify(path)} is not a file. Pass the path of an image file.`, {
+const fileErrors = (path: string, maxBytes: number): LimitedReadErrors => ({
+  missing: (cause) =>
+    new ImageDecodeError(
+      `No image file at ${JSON.stringify(path)}. Check the path (relative paths resolve against ${process.cwd()}); ` +
+        'to pass encoded text, use { base64 } or { dataUrl }.',
+      { cause, details: { reason: 'file-not-found', path } },
+    ),
+  notAFile: () =>
+    new ImageDecodeError(`The path ${JSON.stringify(path)} is not a file. Pass the path of an image file.`, {
       details: { reason: 'not-a-file', path },
-    });
-  }
-  if (info.size > maxBytes) throw tooManyBytes(info.size, maxBytes, `file ${JSON.stringify(path)}`);
-  try {
-    const buffer = await readFile(path);
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  } catch (cause) {
-    throw new ImageDecodeError(`Could not read the image file ${JSON.stringify(path)}: ${(cause as Error).message}`, {
+    }),
+  tooLarge: (bytes) => tooManyBytes(bytes, maxBytes, `file ${JSON.stringify(path)}`),
+  failed: (cause) =>
+    new ImageDecodeError(`Could not read the image file ${JSON.stringify(path)}: ${(cause as Error).message}`, {
       cause,
       details: { reason: 'read-failed', path },
-    });
-  }
+    }),
+});
+
+function encodedText(input: object): { text: string; kind: 'base64' | 'dataUrl' } | undefined {
+  const { base64, dataUrl } = input as { base64?: unknown; dataUrl?: unknown };
+  if (typeof base64 === 'string' && dataUrl === undefined) return { text: base64, kind: 'base64' };
+  if (typeof dataUrl === 'string' && base64 === undefined) return { text: dataUrl, kind: 'dataUrl' };
+  return undefined;
 }
 
-/** True when the string looks like a path rather than base64 (so a failed look-up is reported as a missing file). */
-function looksLikePath(text: string): boolean {
-  return (
-    text.startsWith('/') ||
-    text.startsWith('./') ||
-    text.startsWith('../') ||
-    text.startsWith('~') ||
-    /^[A-Za-z]:[\\/]/.test(text) ||
-    text.includes('\\') ||
-    /\.[A-Za-z0-9]{2,5}$/.test(text)
-  );
-}
+const EXPECTED_INPUT = 'a Uint8Array/Buffer, a file path, { base64 } or { dataUrl }';
 
 /**
- * Reads an {@link ImageInput} (bytes, file path, base64 text or `data:` URL) into its encoded bytes, without
- * decoding pixels. Strings are tried as a `data:` URL, then as an existing file path, then as base64.
+ * Reads an {@link ImageInput} into its encoded bytes, without decoding pixels: bytes as they are, a string as a
+ * file path (always), `{ base64 }` / `{ dataUrl }` through {@link decodeBase64}.
  * Throws {@link ImageDecodeError} (`ERR_RUN_IMAGE_DECODE`) for empty input, a missing file or bad base64, and
  * {@link ImageTooLargeError} (`ERR_RUN_IMAGE_TOO_LARGE`) past `limits.maxBytes`.
  * @example
@@ -126,44 +76,41 @@ function looksLikePath(text: string): boolean {
  */
 export async function readImageBytes(input: ImageInput, limits?: ImageLimits): Promise<Uint8Array> {
   const { maxBytes } = resolveImageLimits(limits);
+  let bytes: Uint8Array;
   if (input instanceof Uint8Array) {
-    if (input.byteLength === 0) {
+    if (input.byteLength > maxBytes) throw tooManyBytes(input.byteLength, maxBytes, 'image');
+    bytes = input;
+  } else if (typeof input === 'string') {
+    if (input.trim().length === 0) {
       throw new ImageDecodeError(
-        'The image is empty (0 bytes): expected the bytes of a JPEG, PNG, WebP, GIF, TIFF or AVIF file.',
+        `The image path is empty: expected the path of an image file (or ${EXPECTED_INPUT}).`,
         {
           details: { reason: 'empty' },
         },
       );
     }
-    if (input.byteLength > maxBytes) throw tooManyBytes(input.byteLength, maxBytes, 'image');
-    return input;
-  }
-  if (typeof input !== 'string') {
-    throw invalidParameter('image', 'a Uint8Array/Buffer, a file path, base64 text or a data: URL', input);
-  }
-  const text = input.trim();
-  if (text.length === 0) {
-    throw new ImageDecodeError('The image string is empty: expected a file path, base64 text or a data: URL.', {
-      details: { reason: 'empty' },
-    });
-  }
-  if (/^data:/i.test(text)) return decodeDataUrl(text, maxBytes);
-  if (text.length <= MAX_PATH_LENGTH) {
-    const fromFile = await tryReadFile(input, maxBytes);
-    if (fromFile !== undefined) {
-      if (fromFile.byteLength === 0) {
-        throw new ImageDecodeError(`The image file ${JSON.stringify(input)} is empty (0 bytes).`, {
-          details: { reason: 'empty', path: input },
-        });
-      }
-      return fromFile;
-    }
-    if (looksLikePath(text) && !BASE64_RE.test(text.replace(/\s+/g, ''))) {
+    bytes = await readFileLimited(input, maxBytes, fileErrors(input, maxBytes));
+  } else {
+    const encoded = typeof input === 'object' && input !== null ? encodedText(input) : undefined;
+    if (!encoded) throw invalidParameter('image', EXPECTED_INPUT, input);
+    if (encoded.kind === 'dataUrl' && !/^\s*data:/i.test(encoded.text)) {
       throw new ImageDecodeError(
-        `No file at ${JSON.stringify(input)}, and the string is not base64 either. Check the path (relative paths resolve against ${process.cwd()}).`,
-        { details: { reason: 'file-not-found', path: input } },
+        'The dataUrl does not start with `data:`: expected `data:image/<type>;base64,<data>`.',
+        {
+          details: { reason: 'bad-data-url' },
+        },
       );
     }
+    bytes = decodeBase64(encoded.text, {
+      maxBytes,
+      what: encoded.kind === 'dataUrl' ? 'data: URL payload' : 'base64 image',
+    });
   }
-  return decodeBase64(text, maxBytes, 'image string');
+  if (bytes.byteLength === 0) {
+    throw new ImageDecodeError(
+      'The image is empty (0 bytes): expected the bytes of a JPEG, PNG, WebP, GIF, TIFF or AVIF file.',
+      { details: { reason: 'empty' } },
+    );
+  }
+  return bytes;
 }

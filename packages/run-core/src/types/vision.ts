@@ -1,5 +1,11 @@
-/** An image given as encoded bytes, a file path, a base64 string or a `data:` URL. */
-export type ImageInput = Uint8Array | string;
+/**
+ * An image: its encoded bytes, the path of an image file (a string is always a path, as in sharp), or encoded
+ * text marked as such: `{ base64 }` (standard or URL-safe) or `{ dataUrl }` (`data:image/<type>;base64,…`).
+ * @example
+ * await backend.detect('photos/dog.jpg');
+ * await backend.detect({ base64: request.body.image });
+ */
+export type ImageInput = Uint8Array | string | { readonly base64: string } | { readonly dataUrl: string };
 
 /** Text to embed with a CLIP-style model: `{ text }` keeps it apart from a file path or base64 string. */
 export interface TextInput {

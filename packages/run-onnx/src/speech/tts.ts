@@ -1,13 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import {
-  ModelNotFoundError,
-  ModelUnrecognizedError,
-  PiperTTS,
-  invalidParameter,
-  parsePiperConfig,
-  type Phonemizer,
-} from '@llama-pajamas/run-core';
+import { ModelNotFoundError, ModelUnrecognizedError, invalidParameter, type Phonemizer } from '@llama-pajamas/run-core';
+import { PiperTTS, parsePiperConfig } from '@llama-pajamas/run-core/families';
 import { OnnxSession } from '../session-impl.js';
 import type { OnnxSessionOptions } from '../session.js';
 
@@ -21,6 +15,8 @@ export interface LoadTextToSpeechOptions extends OnnxSessionOptions {
   phonemizer?: Phonemizer;
   /** Open the model now (default true); otherwise on first use or `load()`. */
   load?: boolean;
+  /** A short id for the voice (default: the voice's file name without `.onnx`). */
+  modelId?: string;
   /**
    * Overrides of the voice's `inference` defaults (per-call options still win). `noiseW: 0` makes phoneme
    * durations, and so the audio length, deterministic.
@@ -93,7 +89,15 @@ export async function loadTextToSpeech(path: string, options: LoadTextToSpeechOp
     }
     throw cause;
   }
-  const { maxTextLength, sentenceSilenceSeconds, phonemizer, load = true, inference = {}, ...sessionOptions } = options;
+  const {
+    maxTextLength,
+    sentenceSilenceSeconds,
+    phonemizer,
+    load = true,
+    inference = {},
+    modelId,
+    ...sessionOptions
+  } = options;
   for (const name of ['noiseScale', 'lengthScale', 'noiseW'] as const) {
     const value = inference[name];
     if (value === undefined) continue;
@@ -104,7 +108,7 @@ export async function loadTextToSpeech(path: string, options: LoadTextToSpeechOp
   }
   const tts = new PiperTTS({
     config,
-    modelId: basename(onnx, '.onnx'),
+    modelId: modelId ?? basename(onnx, '.onnx'),
     openSession: () => OnnxSession.create(onnx, sessionOptions),
     ...(phonemizer !== undefined ? { phonemizer } : {}),
     ...(maxTextLength !== undefined ? { maxTextLength } : {}),

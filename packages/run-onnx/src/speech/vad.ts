@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelNotFoundError, SileroVad } from '@llama-pajamas/run-core';
+import { ModelNotFoundError } from '@llama-pajamas/run-core';
+import { SileroVad } from '@llama-pajamas/run-core/families';
 import { OnnxSession } from '../session-impl.js';
 import type { OnnxSessionOptions } from '../session.js';
 
@@ -9,6 +10,8 @@ import type { OnnxSessionOptions } from '../session.js';
 export interface LoadVadOptions extends OnnxSessionOptions {
   /** A short id for messages (default: the file name). */
   modelId?: string;
+  /** Open the model now (default true); otherwise on `load()`. */
+  load?: boolean;
 }
 
 /**
@@ -51,12 +54,11 @@ export async function loadVad(path?: string, options: LoadVadOptions = {}): Prom
       },
     );
   }
-  const { modelId, ...sessionOptions } = options;
-  const session = await OnnxSession.create(file, { intraOpThreads: 1, interOpThreads: 1, ...sessionOptions });
-  try {
-    return new SileroVad(session, { modelId: modelId ?? basename(file) });
-  } catch (e) {
-    await session.dispose();
-    throw e;
-  }
+  const { modelId, load = true, ...sessionOptions } = options;
+  const vad = new SileroVad(
+    () => OnnxSession.create(file, { intraOpThreads: 1, interOpThreads: 1, ...sessionOptions }),
+    { modelId: modelId ?? basename(file) },
+  );
+  if (load) await vad.load();
+  return vad;
 }

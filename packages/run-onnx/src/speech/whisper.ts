@@ -3,16 +3,18 @@ import { basename, join } from 'node:path';
 import {
   ModelNotFoundError,
   ModelUnrecognizedError,
-  WhisperPipeline,
-  WhisperRunner,
-  WhisperSpeechToText,
-  WhisperTokenizer,
   invalidParameter,
-  parseWhisperConfig,
   type InferenceSession,
   type SpeechDetector,
   type WhisperTranscribeOptions,
 } from '@llama-pajamas/run-core';
+import {
+  WhisperPipeline,
+  WhisperRunner,
+  WhisperSpeechToText,
+  WhisperTokenizer,
+  parseWhisperConfig,
+} from '@llama-pajamas/run-core/families';
 import { OnnxSession } from '../session-impl.js';
 import type { OnnxSessionOptions } from '../session.js';
 import { loadVad } from './vad.js';
@@ -35,6 +37,8 @@ export interface LoadSpeechToTextOptions extends OnnxSessionOptions {
   readonly vad?: boolean | string;
   /** A short id for the model (default: the folder name). */
   readonly modelId?: string;
+  /** Open the model now (default true); otherwise on `load()`. */
+  readonly load?: boolean;
   /** Default transcription options (per-call options override them). */
   readonly defaults?: WhisperTranscribeOptions;
 }
@@ -140,7 +144,7 @@ export async function loadSpeechToText(
     await readJson(join(path, 'tokenizer.json'), true),
     await readJson(join(path, 'tokenizer_config.json'), false),
   );
-  const { dtype: _d, vad: vadOption, modelId, defaults, ...sessionOptions } = options;
+  const { dtype: _d, vad: vadOption, modelId, defaults, load = true, ...sessionOptions } = options;
   const loader = {
     async open() {
       const opened: InferenceSession[] = [];
@@ -158,10 +162,11 @@ export async function loadSpeechToText(
         let vadDispose: (() => Promise<void>) | undefined;
         if (vadOption !== false) {
           try {
-            const v = await loadVad(typeof vadOption === 'string' ? vadOption : undefined);
+            const v = await loadVad(typeof vadOption === 'string' ? vadOption : undefined, sessionOptions);
             vad = {
               detect: (samples, sampleRate, signal) =>
                 v.detectSpeech({ samples, sampleRate }, signal ? { signal } : {}),
+              createStream: () => v.createStream({ keepAudio: false }),
             };
             vadDispose = () => v.dispose();
           } catch (e) {
@@ -184,6 +189,6 @@ export async function loadSpeechToText(
     },
   };
   const stt = new WhisperSpeechToText(modelId ?? basename(path), loader, defaults ?? {});
-  await stt.load();
+  if (load) await stt.load();
   return stt;
 }

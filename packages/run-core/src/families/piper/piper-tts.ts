@@ -1,3 +1,4 @@
+import { ModelLifecycle } from '../../backends/lifecycle.js';
 import { TTSBackend } from '../../backends/tts-backend.js';
 import {
   InferenceError,
@@ -55,12 +56,10 @@ export class PiperTTS extends TTSBackend {
   readonly speakerNames: readonly string[];
   /** The voice config. */
   readonly config: PiperVoiceConfig;
-  readonly #openSession: () => Promise<InferenceSession>;
+  readonly #lifecycle: ModelLifecycle<InferenceSession>;
   readonly #phonemizer: Phonemizer;
   readonly #maxTextLength: number;
   readonly #sentenceSilence: number;
-  #session: InferenceSession | undefined;
-  #loading: Promise<void> | undefined;
 
   constructor(options: PiperTTSOptions) {
     super();
@@ -71,7 +70,23 @@ export class PiperTTS extends TTSBackend {
     const names: string[] = Array.from({ length: this.numSpeakers }, () => '');
     for (const [name, id] of options.config.speakerIdMap) if (id >= 0 && id < names.length) names[id] = name;
     this.speakerNames = names.some((n) => n !== '') ? names : [];
-    this.#openSession = options.openSession;
+    const openSession = options.openSession;
+    this.#lifecycle = new ModelLifecycle({
+      open: async () => {
+        const session = await openSession();
+        const names = session.inputs.map((i) => i.name);
+        if (!names.includes('input') || !names.includes('input_lengths') || !names.includes('scales')) {
+          await session.dispose();
+          throw new ModelOutputMismatchError(
+            `The model '${this.modelId}' is not a Piper voice: expected inputs input, input_lengths, scales (and sid ` +
+              `for multi-speaker voices) but it has ${JSON.stringify(names)}.`,
+            { details: { inputs: names } },
+          );
+        }
+        return session;
+      },
+      close: (session) => session.dispose(),
+    });
     this.#phonemizer = options.phonemizer ?? new EspeakPhonemizer();
     this.#maxTextLength = options.maxTextLength ?? 10_000;
     if (!Number.isSafeInteger(this.#maxTextLength) || this.#maxTextLength < 1) {
@@ -88,33 +103,15 @@ export class PiperTTS extends TTSBackend {
   }
 
   get isLoaded(): boolean {
-    return this.#session !== undefined;
+    return this.#lifecycle.isLoaded;
   }
 
-  async load(): Promise<void> {
-    if (this.#session !== undefined) return;
-    this.#loading ??= (async () => {
-      const session = await this.#openSession();
-      const names = session.inputs.map((i) => i.name);
-      if (!names.includes('input') || !names.includes('input_lengths') || !names.includes('scales')) {
-        await session.dispose();
-        throw new ModelOutputMismatchError(
-          `The model '${this.modelId}' is not a Piper voice: expected inputs input, input_lengths, scales (and sid for ` +
-            `multi-speaker voices) but it has ${JSON.stringify(names)}.`,
-          { details: { inputs: names } },
-        );
-      }
-      this.#session = session;
-    })().finally(() => {
-      this.#loading = undefined;
-    });
-    await this.#loading;
+  load(): Promise<void> {
+    return this.#lifecycle.load();
   }
 
-  async unload(): Promise<void> {
-    const session = this.#session;
-    this.#session = undefined;
-    await session?.dispose();
+  unload(): Promise<void> {
+    return this.#lifecycle.unload();
   }
 
   /** Speaker id for the `speaker` option; throws {@link SpeakerUnknownError}. */
@@ -215,7 +212,7 @@ export class PiperTTS extends TTSBackend {
     const { ids } = phonemesToIds(phonemes, this.config);
     if (ids.length <= 3) return new Float32Array(0);
     this.assertLoaded();
-    const session = this.#session!;
+    const session = this.#lifecycle.value!;
     const feeds: Record<string, Tensor> = {
       input: createTensor(
         'int64',

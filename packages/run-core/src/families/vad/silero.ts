@@ -1,5 +1,7 @@
 import { loadAudio } from '../../audio/load.js';
 import type { AudioLimits } from '../../audio/decode.js';
+import { ModelBackend } from '../../backends/model-backend.js';
+import { ModelLifecycle } from '../../backends/lifecycle.js';
 import {
   InferenceError,
   ModelOutputMismatchError,
@@ -13,6 +15,9 @@ import { createTensor, type Tensor } from '../../tensor.js';
 import type { AudioInput, SpeechSegment } from '../../types/speech.js';
 import { speechSegmentsFromProbabilities, type VadOptions } from './speech-timestamps.js';
 import { StreamingVad, type StreamingVadOptions } from './streaming.js';
+import { VAD_SAMPLE_RATE, VAD_WINDOW, type SileroState, type VadWindowModel } from './window-model.js';
+
+export type { SileroState, VadWindowModel } from './window-model.js';
 
 /**
  * The Silero VAD interfaces: `v5` (inputs `input`, `state` [2,B,128], `sr`; 64 samples of context in front of
@@ -20,14 +25,6 @@ import { StreamingVad, type StreamingVadOptions } from './streaming.js';
  * [2,B,64]; no context).
  */
 export type SileroVariant = 'v5' | 'v4';
-
-/** Recurrent state of one audio stream through a {@link SileroVad}. */
-export interface SileroState {
-  /** v5: `state`; v4: `h` then `c`. */
-  readonly tensors: Float32Array[];
-  /** The last samples of the previous window (v5 only; empty for v4). */
-  readonly context: Float32Array;
-}
 
 /** Options of {@link SileroVad}. */
 export interface SileroVadOptions {
@@ -38,74 +35,127 @@ export interface SileroVadOptions {
 /** Options of {@link SileroVad.detectSpeech}: {@link VadOptions} plus audio limits. */
 export interface DetectSpeechOptions extends VadOptions, AudioLimits {}
 
-const SAMPLE_RATE = 16000;
-const WINDOW = 512;
+const SAMPLE_RATE = VAD_SAMPLE_RATE;
+const WINDOW = VAD_WINDOW;
 const CONTEXT = 64;
 
-function findInput(session: InferenceSession, name: string): boolean {
-  return session.inputs.some((i) => i.name === name);
+/** An open Silero session and the state layout of its generation. */
+interface SileroModel {
+  session: InferenceSession;
+  variant: SileroVariant;
+  stateNames: string[];
+  stateDims: number[];
+}
+
+/** Checks the session's inputs and outputs and finds the model generation; throws on a model that is not Silero. */
+function recognizeSilero(session: InferenceSession, modelId: string): SileroModel {
+  const names = session.inputs.map((i) => i.name);
+  const has = (name: string): boolean => names.includes(name);
+  if (!has('input') || !has('sr')) {
+    throw new ModelOutputMismatchError(
+      `The model '${modelId}' is not a Silero VAD: expected inputs 'input' and 'sr' but it has ${JSON.stringify(names)}.`,
+      { details: { inputs: names } },
+    );
+  }
+  let model: SileroModel;
+  if (has('state')) model = { session, variant: 'v5', stateNames: ['state'], stateDims: [2, 1, 128] };
+  else if (has('h') && has('c')) model = { session, variant: 'v4', stateNames: ['h', 'c'], stateDims: [2, 1, 64] };
+  else {
+    throw new ModelOutputMismatchError(
+      `The model '${modelId}' has no recurrent state input: expected 'state' (Silero v5/v6) or 'h' and 'c' (v4) ` +
+        `but it has ${JSON.stringify(names)}.`,
+      { details: { inputs: names } },
+    );
+  }
+  if (session.outputs.length < 1 + model.stateNames.length) {
+    throw new ModelOutputMismatchError(
+      `The model '${modelId}' has ${session.outputs.length} outputs; a Silero VAD ${model.variant} has ${1 + model.stateNames.length}.`,
+      { details: { outputs: session.outputs.map((o) => o.name) } },
+    );
+  }
+  return model;
 }
 
 /**
  * Silero voice activity detection on any {@link InferenceSession} (runtime-agnostic): speech probability per
  * 32 ms window at 16 kHz, speech segments (`get_speech_timestamps`), and a streaming detector.
- * Recognises the model generation by its input names (see {@link SileroVariant}).
+ * Recognises the model generation by its input names (see {@link SileroVariant}). Give it an open session, or a
+ * function that opens one (then `load()` opens it, and opens it again after `unload()`).
  * @example
- * const vad = new SileroVad(await OnnxSession.create('silero_vad.onnx'));
+ * const vad = new SileroVad(() => OnnxSession.create('silero_vad.onnx'));
+ * await vad.load();
  * await vad.detectSpeech('talk.wav');
  * // [{ start: 1.986, end: 9.118 }]
  */
-export class SileroVad implements AsyncDisposable {
+export class SileroVad extends ModelBackend implements VadWindowModel {
   /** Sample rate the model runs at (audio is resampled to it). */
   static readonly sampleRate = SAMPLE_RATE;
   /** New samples per model call. */
   static readonly windowSize = WINDOW;
-  readonly variant: SileroVariant;
   readonly modelId: string;
-  readonly #session: InferenceSession;
-  readonly #stateDims: number[];
-  readonly #stateNames: string[];
-  #disposed = false;
+  readonly #lifecycle: ModelLifecycle<SileroModel>;
+  /** The generation found when the model was last opened. */
+  #variant: SileroVariant | undefined;
 
-  constructor(session: InferenceSession, options: SileroVadOptions = {}) {
-    this.#session = session;
+  constructor(session: InferenceSession | (() => Promise<InferenceSession>), options: SileroVadOptions = {}) {
+    super();
     this.modelId = options.modelId ?? 'silero-vad';
-    const names = session.inputs.map((i) => i.name);
-    if (!findInput(session, 'input') || !findInput(session, 'sr')) {
-      throw new ModelOutputMismatchError(
-        `The model '${this.modelId}' is not a Silero VAD: expected inputs 'input' and 'sr' but it has ${JSON.stringify(names)}.`,
-        { details: { inputs: names } },
-      );
-    }
-    if (findInput(session, 'state')) {
-      this.variant = 'v5';
-      this.#stateNames = ['state'];
-      this.#stateDims = [2, 1, 128];
-    } else if (findInput(session, 'h') && findInput(session, 'c')) {
-      this.variant = 'v4';
-      this.#stateNames = ['h', 'c'];
-      this.#stateDims = [2, 1, 64];
-    } else {
-      throw new ModelOutputMismatchError(
-        `The model '${this.modelId}' has no recurrent state input: expected 'state' (Silero v5/v6) or 'h' and 'c' (v4) ` +
-          `but it has ${JSON.stringify(names)}.`,
-        { details: { inputs: names } },
-      );
-    }
-    if (session.outputs.length < 1 + this.#stateNames.length) {
-      throw new ModelOutputMismatchError(
-        `The model '${this.modelId}' has ${session.outputs.length} outputs; a Silero VAD ${this.variant} has ${1 + this.#stateNames.length}.`,
-        { details: { outputs: session.outputs.map((o) => o.name) } },
-      );
-    }
+    const given = typeof session === 'function' ? undefined : recognizeSilero(session, this.modelId);
+    this.#variant = given?.variant;
+    this.#lifecycle = new ModelLifecycle<SileroModel>({
+      open: async () => {
+        if (typeof session !== 'function') {
+          throw new SessionDisposedError(
+            `The VAD '${this.modelId}' was unloaded and was built on an open session, which cannot be reopened. ` +
+              'Build it with a function that opens the session to load it again.',
+          );
+        }
+        const opened = await session();
+        try {
+          const model = recognizeSilero(opened, this.modelId);
+          this.#variant = model.variant;
+          return model;
+        } catch (e) {
+          await opened.dispose();
+          throw e;
+        }
+      },
+      close: (model) => model.session.dispose(),
+      ...(given ? { initial: given } : {}),
+    });
+  }
+
+  /** The model generation (known once the model has been loaded). */
+  get variant(): SileroVariant {
+    if (this.#variant === undefined) this.assertLoaded();
+    return this.#variant as SileroVariant;
+  }
+
+  get isLoaded(): boolean {
+    return this.#lifecycle.isLoaded;
+  }
+
+  load(): Promise<void> {
+    return this.#lifecycle.load();
+  }
+
+  unload(): Promise<void> {
+    return this.#lifecycle.unload();
+  }
+
+  /** The open model (throws `ERR_RUN_MODEL_NOT_LOADED` when not loaded). */
+  get #model(): SileroModel {
+    this.assertLoaded();
+    return this.#lifecycle.value as SileroModel;
   }
 
   /** Fresh (zero) recurrent state for a new stream. */
   createState(): SileroState {
-    const size = this.#stateDims.reduce((a, b) => a * b, 1);
+    const { stateDims, stateNames, variant } = this.#model;
+    const size = stateDims.reduce((a, b) => a * b, 1);
     return {
-      tensors: this.#stateNames.map(() => new Float32Array(size)),
-      context: new Float32Array(this.variant === 'v5' ? CONTEXT : 0),
+      tensors: stateNames.map(() => new Float32Array(size)),
+      context: new Float32Array(variant === 'v5' ? CONTEXT : 0),
     };
   }
 
@@ -116,7 +166,7 @@ export class SileroVad implements AsyncDisposable {
    * await vad.predict(samples.subarray(0, 512), state); // 0.004
    */
   async predict(window: Float32Array, state: SileroState, signal?: AbortSignal): Promise<number> {
-    if (this.#disposed) throw new SessionDisposedError(`The VAD '${this.modelId}' was disposed.`);
+    const { session, stateNames, stateDims } = this.#model;
     throwIfAborted(signal);
     if (window.length > WINDOW) throw invalidParameter('window', `at most ${WINDOW} samples`, window);
     const ctx = state.context.length;
@@ -127,22 +177,22 @@ export class SileroVad implements AsyncDisposable {
       input: createTensor('float32', input, [1, ctx + WINDOW]),
       sr: createTensor('int64', BigInt64Array.of(BigInt(SAMPLE_RATE)), []),
     };
-    this.#stateNames.forEach((name, i) => {
-      feeds[name] = createTensor('float32', state.tensors[i]!, this.#stateDims);
+    stateNames.forEach((name, i) => {
+      feeds[name] = createTensor('float32', state.tensors[i]!, stateDims);
     });
     let out: Record<string, Tensor>;
     try {
-      out = await this.#session.run(feeds, signal === undefined ? undefined : { signal });
+      out = await session.run(feeds, signal === undefined ? undefined : { signal });
     } catch (cause) {
       if (cause instanceof RunError) throw cause;
       throw new InferenceError(`Silero VAD '${this.modelId}' failed: ${(cause as Error).message}`, { cause });
     }
-    const outputs = this.#session.outputs.map((o) => out[o.name]);
+    const outputs = session.outputs.map((o) => out[o.name]);
     const prob = outputs[0]?.data[0];
     if (typeof prob !== 'number') {
       throw new ModelOutputMismatchError(`Silero VAD '${this.modelId}' returned no float probability.`);
     }
-    this.#stateNames.forEach((_, i) => {
+    stateNames.forEach((_, i) => {
       const next = outputs[i + 1];
       if (next === undefined || !(next.data instanceof Float32Array) || next.data.length !== state.tensors[i]!.length) {
         throw new ModelOutputMismatchError(`Silero VAD '${this.modelId}' returned a state of an unexpected shape.`);
@@ -196,14 +246,8 @@ export class SileroVad implements AsyncDisposable {
     return new StreamingVad(this, options);
   }
 
-  /** Frees the model session. */
-  async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    await this.#session.dispose();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.dispose();
+  /** Frees the model session (the same as `unload()`). */
+  dispose(): Promise<void> {
+    return this.unload();
   }
 }

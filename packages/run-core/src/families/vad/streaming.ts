@@ -1,5 +1,5 @@
 import { invalidParameter } from '../../errors.js';
-import type { SileroState, SileroVad } from './silero.js';
+import { VAD_SAMPLE_RATE, VAD_WINDOW, type SileroState, type VadWindowModel } from './window-model.js';
 import { resolveVadOptions, type ResolvedVadOptions, type VadOptions } from './speech-timestamps.js';
 
 /** Options of {@link StreamingVad}: the {@link VadOptions} thresholds and durations. */
@@ -25,8 +25,8 @@ export interface VadEndEvent {
 /** What {@link StreamingVad.push} reports. */
 export type VadEvent = VadStartEvent | VadEndEvent;
 
-const SAMPLE_RATE = 16000;
-const WINDOW = 512;
+const SAMPLE_RATE = VAD_SAMPLE_RATE;
+const WINDOW = VAD_WINDOW;
 
 /**
  * Voice activity detection on a live 16 kHz stream (silero-vad's `VADIterator` rules plus a minimum speech
@@ -38,7 +38,7 @@ const WINDOW = 512;
  * const last = await stream.flush();         // [{ type: 'end', start: 1.97, end: 5.41, samples }]
  */
 export class StreamingVad {
-  readonly #vad: SileroVad;
+  readonly #vad: VadWindowModel;
   readonly #o: ResolvedVadOptions;
   readonly #keepAudio: boolean;
   #state: SileroState;
@@ -56,7 +56,7 @@ export class StreamingVad {
   #tempEnd = -1;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(vad: SileroVad, options: StreamingVadOptions = {}) {
+  constructor(vad: VadWindowModel, options: StreamingVadOptions = {}) {
     this.#vad = vad;
     this.#o = resolveVadOptions(options);
     this.#keepAudio = options.keepAudio ?? true;

@@ -30,16 +30,21 @@ export interface ImageClassifierConfig extends ImageRunConfig {
 export function batchRow(t: Tensor, b: number, model: string, output: string): Float32Array {
   if (t.type !== 'float32' || t.dims.length < 2) {
     throw new ModelOutputMismatchError(
-      `Output '${output}' of '${model}' is ${t.type} [${t.dims.join(', ')}]; a float32 [batch, ...] tensor was expected.`,
-      { details: { model, output, dims: [...t.dims] } },
+      {
+        model,
+        found: `output '${output}' is ${t.type} [${t.dims.join(', ')}]`,
+        expected: 'a float32 [batch, ...] tensor',
+      },
+      { details: { output, dims: [...t.dims] } },
     );
   }
   const batch = t.dims[0] as number;
   const per = t.data.length / batch;
   if (b >= batch) {
-    throw new ModelOutputMismatchError(`Output '${output}' of '${model}' has batch ${batch}; row ${b} was needed.`, {
-      details: { model, output, dims: [...t.dims] },
-    });
+    throw new ModelOutputMismatchError(
+      { model, found: `output '${output}' has batch ${batch}`, expected: `row ${b}` },
+      { details: { output, dims: [...t.dims] } },
+    );
   }
   return (t.data as Float32Array).subarray(b * per, (b + 1) * per);
 }

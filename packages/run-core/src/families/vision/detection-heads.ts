@@ -21,6 +21,8 @@ export interface DecodeContext {
   classMask?: Uint8Array | undefined;
   /** Strides of the YOLOX grid (default 8, 16, 32). */
   strides?: readonly number[];
+  /** The model's id, for error messages. */
+  modelId?: string;
 }
 
 class CandidateBuffer {
@@ -74,20 +76,26 @@ class CandidateBuffer {
 function mismatch(
   head: DetectionHead,
   dims: readonly number[],
+  model: string | undefined,
   what = HEAD_LAYOUTS[head].layout,
 ): ModelOutputMismatchError {
   return new ModelOutputMismatchError(
-    `The model output has dims [${dims.join(', ')}] but a ${head} detector needs ${what}. ` +
-      'Check that the model is the family it was loaded as, or set the family in a llama-pajamas.json manifest.',
-    { details: { head, dims: [...dims], expected: what } },
+    {
+      model: model ?? 'detector',
+      found: `the output is [${dims.join(', ')}]`,
+      expected: `a ${head} output ${what}`,
+      hint: 'Check that the model is the family it was loaded as, or set the family in a llama-pajamas.json manifest.',
+    },
+    { details: { head, dims: [...dims] } },
   );
 }
 
-function floatData(t: Tensor, head: DetectionHead): Float32Array {
+function floatData(t: Tensor, head: DetectionHead, model: string | undefined): Float32Array {
   if (t.type !== 'float32') {
-    throw new ModelOutputMismatchError(`The ${head} detector output is ${t.type}; float32 was expected.`, {
-      details: { head, type: t.type },
-    });
+    throw new ModelOutputMismatchError(
+      { model: model ?? 'detector', found: `its ${head} output is ${t.type}`, expected: 'float32' },
+      { details: { head, type: t.type } },
+    );
   }
   return t.data as Float32Array;
 }
@@ -95,8 +103,8 @@ function floatData(t: Tensor, head: DetectionHead): Float32Array {
 /** `[B, 4+nc, N]`: per anchor the best class among rows 4.., boxes cx,cy,w,h. Memory is walked row by row. */
 function decodeUltralytics(t: Tensor, b: number, ctx: DecodeContext): DetectionCandidates {
   const [, rows, n] = t.dims as [number, number, number];
-  if (t.dims.length !== 3 || rows < 5) throw mismatch('ultralytics', t.dims);
-  const data = floatData(t, 'ultralytics');
+  if (t.dims.length !== 3 || rows < 5) throw mismatch('ultralytics', t.dims, ctx.modelId);
+  const data = floatData(t, 'ultralytics', ctx.modelId);
   const base = b * rows * n;
   const nc = rows - 4;
   const best = new Float32Array(n).fill(-Infinity);
@@ -130,8 +138,8 @@ function decodeUltralytics(t: Tensor, b: number, ctx: DecodeContext): DetectionC
 /** `[B, N, 5+nc]` rows; YOLOX rows are grid-decoded first. Score = objectness × best class score. */
 function decodeRows(t: Tensor, b: number, ctx: DecodeContext, head: 'yolov5' | 'yolox'): DetectionCandidates {
   const [, n, cols] = t.dims as [number, number, number];
-  if (t.dims.length !== 3 || cols < 6) throw mismatch(head, t.dims);
-  const data = floatData(t, head);
+  if (t.dims.length !== 3 || cols < 6) throw mismatch(head, t.dims, ctx.modelId);
+  const data = floatData(t, head, ctx.modelId);
   const nc = cols - 5;
   const base = b * n * cols;
   // YOLOX grid: for each stride, cells row-major (x fastest).
@@ -145,6 +153,7 @@ function decodeRows(t: Tensor, b: number, ctx: DecodeContext, head: 'yolov5' | '
       throw mismatch(
         head,
         t.dims,
+        ctx.modelId,
         `${expected} anchors (the grid cells of a ${ctx.inputWidth}x${ctx.inputHeight} input at strides ${strides.join('/')})`,
       );
     }
@@ -201,8 +210,8 @@ function decodeRows(t: Tensor, b: number, ctx: DecodeContext, head: 'yolov5' | '
 /** `[B, maxDet, 6]` rows x1, y1, x2, y2, score, class (already suppressed by the model). */
 function decodeNms(t: Tensor, b: number, ctx: DecodeContext): DetectionCandidates {
   const [, n, cols] = t.dims as [number, number, number];
-  if (t.dims.length !== 3 || cols < 6) throw mismatch('ultralytics-nms', t.dims);
-  const data = floatData(t, 'ultralytics-nms');
+  if (t.dims.length !== 3 || cols < 6) throw mismatch('ultralytics-nms', t.dims, ctx.modelId);
+  const data = floatData(t, 'ultralytics-nms', ctx.modelId);
   const out = new CandidateBuffer(n);
   const base = b * n * cols;
   for (let a = 0; a < n; a++) {
@@ -219,8 +228,8 @@ function decodeNms(t: Tensor, b: number, ctx: DecodeContext): DetectionCandidate
 /** FastestDet `[B, 5+nc, h, w]`: score = obj^0.6 × cls^0.4; centre = (cell + tanh(offset)) / grid. */
 function decodeFastestDet(t: Tensor, b: number, ctx: DecodeContext): DetectionCandidates {
   const [, ch, gh, gw] = t.dims as [number, number, number, number];
-  if (t.dims.length !== 4 || ch < 6) throw mismatch('fastestdet', t.dims);
-  const data = floatData(t, 'fastestdet');
+  if (t.dims.length !== 4 || ch < 6) throw mismatch('fastestdet', t.dims, ctx.modelId);
+  const data = floatData(t, 'fastestdet', ctx.modelId);
   const plane = gh * gw;
   const base = b * ch * plane;
   const nc = ch - 5;
@@ -260,7 +269,8 @@ function decodeFastestDet(t: Tensor, b: number, ctx: DecodeContext): DetectionCa
  */
 export function decodeDetections(head: DetectionHead, t: Tensor, b: number, ctx: DecodeContext): DetectionCandidates {
   const batch = t.dims[0];
-  if (batch === undefined || b >= batch) throw mismatch(head, t.dims, `a batch dimension larger than ${b}`);
+  if (batch === undefined || b >= batch)
+    throw mismatch(head, t.dims, ctx.modelId, `a batch dimension larger than ${b}`);
   switch (head) {
     case 'ultralytics':
       return decodeUltralytics(t, b, ctx);

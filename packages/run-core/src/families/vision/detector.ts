@@ -89,6 +89,7 @@ export class Detector {
             confidence,
             classMask,
             ...(this.config.strides ? { strides: this.config.strides } : {}),
+            modelId: this.config.modelId,
           });
           const keep =
             this.config.head === 'ultralytics-nms'

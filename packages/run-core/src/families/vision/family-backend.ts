@@ -1,4 +1,5 @@
 import { invalidParameter } from '../../errors.js';
+import { ModelLifecycle } from '../../backends/lifecycle.js';
 import { VisionBackend } from '../../backends/vision-backend.js';
 import type { VisionCapabilities } from '../../backends/vision-backend.js';
 import type {
@@ -61,9 +62,7 @@ export class FamilyVisionBackend extends VisionBackend {
   readonly modelType: VisionModelType;
   readonly labels: readonly string[];
   readonly capabilities: VisionCapabilities;
-  private pipelines: VisionPipelines | undefined;
-  private loading: Promise<void> | undefined;
-  private readonly open: () => Promise<VisionPipelines>;
+  private readonly lifecycle: ModelLifecycle<VisionPipelines>;
 
   constructor(init: FamilyVisionBackendInit) {
     super();
@@ -71,39 +70,28 @@ export class FamilyVisionBackend extends VisionBackend {
     this.modelType = init.modelType;
     this.labels = init.labels;
     this.capabilities = init.capabilities;
-    this.open = init.open;
-    this.pipelines = init.pipelines;
+    this.lifecycle = new ModelLifecycle({
+      open: init.open,
+      close: (p) => p.dispose(),
+      ...(init.pipelines ? { initial: init.pipelines } : {}),
+    });
   }
 
   get isLoaded(): boolean {
-    return this.pipelines !== undefined;
+    return this.lifecycle.isLoaded;
   }
 
-  async load(): Promise<void> {
-    if (this.pipelines) return;
-    this.loading ??= this.open().then(
-      (p) => {
-        this.pipelines = p;
-        this.loading = undefined;
-      },
-      (e: unknown) => {
-        this.loading = undefined;
-        throw e;
-      },
-    );
-    await this.loading;
+  load(): Promise<void> {
+    return this.lifecycle.load();
   }
 
-  async unload(): Promise<void> {
-    if (this.loading) await this.loading.catch(() => undefined);
-    const p = this.pipelines;
-    this.pipelines = undefined;
-    await p?.dispose();
+  unload(): Promise<void> {
+    return this.lifecycle.unload();
   }
 
   private get loaded(): VisionPipelines {
     this.assertLoaded();
-    return this.pipelines as VisionPipelines;
+    return this.lifecycle.value as VisionPipelines;
   }
 
   override async detect(image: ImageInput, options?: DetectOptions): Promise<DetectionResult> {

@@ -1,5 +1,5 @@
 import { ModelUnrecognizedError } from '../../errors.js';
-import type { ImagePreprocessSpec, ResampleKernel } from '../../image/preprocess.js';
+import type { ImagePreprocessSpec, ResampleKernel } from '../../image/preprocess-spec.js';
 
 /** The fields of a Hugging Face `preprocessor_config.json` (image processor) that this package reads. */
 export interface HfImageProcessorConfig {
@@ -34,9 +34,14 @@ function triple(v: number[] | number | undefined, fallback: number): [number, nu
   if (typeof v === 'number') return [v, v, v];
   if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number')) return [v[0]!, v[1]!, v[2]!];
   if (Array.isArray(v) && v.length === 1 && typeof v[0] === 'number') return [v[0], v[0], v[0]];
-  throw new ModelUnrecognizedError(`image_mean/image_std must be 3 numbers; got ${JSON.stringify(v)}.`, {
-    details: { value: v },
-  });
+  throw new ModelUnrecognizedError(
+    {
+      model: 'preprocessor_config.json',
+      found: `its image_mean/image_std is ${JSON.stringify(v)}`,
+      hint: 'image_mean and image_std must be 3 numbers (or one); fix the file or describe the preprocessing in a llama-pajamas.json manifest.',
+    },
+    { details: { value: v } },
+  );
 }
 
 function square(
@@ -50,8 +55,16 @@ function square(
 
 function unsupported(where: string, why: string, config: HfImageProcessorConfig): ModelUnrecognizedError {
   return new ModelUnrecognizedError(
-    `${where}: ${why}. Supported: size {height,width} (ViT), size {shortest_edge} + crop_size (CLIP, MobileNet), ` +
-      'size {shortest_edge} + crop_pct (ConvNeXt, ResNet). Describe the preprocessing in a llama-pajamas.json manifest instead.',
+    {
+      model: where,
+      found: why,
+      lookedFor: [
+        'size {height,width} (ViT)',
+        'size {shortest_edge} + crop_size (CLIP, MobileNet)',
+        'size {shortest_edge} + crop_pct (ConvNeXt, ResNet)',
+      ],
+      hint: 'Describe the preprocessing in a llama-pajamas.json manifest instead.',
+    },
     { details: { where, config } },
   );
 }

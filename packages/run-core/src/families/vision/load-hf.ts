@@ -3,7 +3,7 @@ import { ModelOutputMismatchError, ModelUnrecognizedError } from '../../errors.j
 import { findModelFile } from '../../loaders/files.js';
 import { readJsonFile } from '../../loaders/json.js';
 import { openSession } from '../../loaders/runtime.js';
-import type { ImagePreprocessSpec } from '../../image/preprocess.js';
+import type { ImagePreprocessSpec } from '../../image/preprocess-spec.js';
 import { cosineSimilarity } from '../../post/math.js';
 import type { InferenceSession } from '../../session.js';
 import { createTensor } from '../../tensor.js';

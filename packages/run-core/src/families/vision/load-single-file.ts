@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { ModelOutputMismatchError, ModelUnrecognizedError } from '../../errors.js';
 import { openSession } from '../../loaders/runtime.js';
-import type { ImagePreprocessSpec } from '../../image/preprocess.js';
+import type { ImagePreprocessSpec } from '../../image/preprocess-spec.js';
 import type { InferenceSession } from '../../session.js';
 import { ImageClassifier, type ClassActivation } from './classifier.js';
 import { COCO80_LABELS } from './coco-labels.js';

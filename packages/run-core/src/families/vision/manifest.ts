@@ -1,6 +1,6 @@
 import { ModelUnrecognizedError } from '../../errors.js';
-import type { ImagePreprocessSpec } from '../../image/preprocess.js';
-import { validatePreprocessSpec } from '../../image/preprocess.js';
+import type { ImagePreprocessSpec } from '../../image/preprocess-spec.js';
+import { validatePreprocessSpec } from '../../image/preprocess-spec.js';
 import type { ClassActivation } from './classifier.js';
 import { DETECTION_HEADS, type DetectionHead } from './head-layouts.js';
 
@@ -58,7 +58,11 @@ const KEYS = new Set([
 
 function bad(where: string, field: string, expected: string, value: unknown): ModelUnrecognizedError {
   return new ModelUnrecognizedError(
-    `${where}: "${field}" must be ${expected} but is ${JSON.stringify(value)}. See docs/model-formats.md#llama-pajamasjson.`,
+    {
+      model: where,
+      found: `its "${field}" is ${JSON.stringify(value)}`,
+      hint: `"${field}" must be ${expected}. See docs/model-formats.md#llama-pajamasjson.`,
+    },
     { details: { where, field } },
   );
 }
@@ -178,10 +182,14 @@ export function mergeManifestInput(
   try {
     validatePreprocessSpec(spec);
   } catch (e) {
-    throw new ModelUnrecognizedError(`${where}: invalid "input": ${(e as Error).message}`, {
-      cause: e,
-      details: { where },
-    });
+    throw new ModelUnrecognizedError(
+      {
+        model: where,
+        found: `its "input" is invalid (${(e as Error).message})`,
+        hint: 'Fix "input" (see docs/model-formats.md#llama-pajamasjson).',
+      },
+      { cause: e, details: { where } },
+    );
   }
   return spec;
 }

@@ -1,7 +1,8 @@
 import { ModelOutputMismatchError, throwIfAborted } from '../../errors.js';
 import type { ImageLimits } from '../../image/decode.js';
 import { preprocessImage, preprocessImages } from '../../image/preprocess.js';
-import type { ImagePreprocessSpec, ImageTransform } from '../../image/preprocess.js';
+import type { ImagePreprocessSpec } from '../../image/preprocess-spec.js';
+import type { ImageTransform } from '../../image/geometry.js';
 import type { InferenceSession } from '../../session.js';
 import { createTensor } from '../../tensor.js';
 import type { Tensor, TensorInfo } from '../../tensor.js';
@@ -42,9 +43,10 @@ export function hasDynamicBatch(info: TensorInfo | undefined): boolean {
 export function requireOutput(session: InferenceSession, name: string, model: string): TensorInfo {
   const info = session.outputs.find((o) => o.name === name);
   if (!info) {
+    const outputs = session.outputs.map((o) => o.name);
     throw new ModelOutputMismatchError(
-      `Model '${model}' has no output '${name}'; its outputs are [${session.outputs.map((o) => o.name).join(', ')}].`,
-      { details: { model, output: name, outputs: session.outputs.map((o) => o.name) } },
+      { model, found: `its outputs are [${outputs.join(', ')}]`, expected: `an output '${name}'` },
+      { details: { output: name, outputs } },
     );
   }
   return info;
@@ -105,9 +107,10 @@ export async function runImages<R>(
 export function pickOutput(outputs: Record<string, Tensor>, name: string, model: string): Tensor {
   const t = outputs[name];
   if (!t) {
-    throw new ModelOutputMismatchError(`Model '${model}' did not return output '${name}'.`, {
-      details: { model, output: name, returned: Object.keys(outputs) },
-    });
+    throw new ModelOutputMismatchError(
+      { model, found: `it returned [${Object.keys(outputs).join(', ')}]`, expected: `output '${name}'` },
+      { details: { output: name, returned: Object.keys(outputs) } },
+    );
   }
   return t;
 }

@@ -1,7 +1,18 @@
+import type { Tensor } from '../../tensor.js';
+import type { TranscriptionSegment, TranscriptionWord } from '../../types/speech.js';
+import type { WhisperModelConfig } from './config.js';
+import { buildPrefix } from './decode.js';
+import { ALIGNMENT_FRAMES_PER_SECOND, alignmentMatrix, dtw } from './dtw.js';
+import { WHISPER_HOP_LENGTH, WHISPER_SAMPLE_RATE } from './log-mel.js';
+import { logSumExp } from './logits.js';
+import type { WhisperRunner } from './runner.js';
+import type { WhisperTokenizer } from './tokenizer.js';
+import { round2 } from './word-times.js';
+
 /**
- * Word timings from the decoder's cross-attention (OpenAI whisper `timing.py`): the alignment heads' attention over
- * the audio frames, z-scored over tokens, median-filtered along time, averaged over heads, then aligned to the
- * tokens by dynamic time warping. Pure functions on plain arrays; the runner supplies the attention.
+ * Word timings from the decoder's cross-attention (OpenAI whisper `timing.py`): one uncached decoder run returns
+ * the alignment heads' attention, `dtw.ts` turns it into a token-to-frame path, and this file turns that into
+ * words, merges punctuation and hands the words out to the segments (`add_word_timestamps`).
  */
 
 /** OpenAI's default: punctuation glued to the next word. */
@@ -12,137 +23,40 @@ export const APPEND_PUNCTUATIONS = '"\'.。,，!！?？:：”)]}、';
 const ASCII_PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
 /** Languages written without spaces: words are split on unicode boundaries only. */
 const NO_SPACE_LANGUAGES = new Set(['zh', 'ja', 'th', 'lo', 'my', 'yue']);
-/** Encoder frames per second (30 s → 1500 frames). */
-export const ALIGNMENT_FRAMES_PER_SECOND = 50;
 
-/**
- * Median filter along the last axis of a `[rows, cols]` matrix with reflect padding (OpenAI `median_filter`, torch
- * `F.pad(mode="reflect")`). A width that is even or < 1 is rejected; when `cols <= width / 2` the input is returned
- * unchanged, as OpenAI does.
- * @example
- * medianFilter(Float32Array.of(1, 9, 2, 8, 3), 1, 5, 3); // Float32Array [9, 2, 8, 3, 8]
- */
-export function medianFilter(x: Float32Array, rows: number, cols: number, width: number): Float32Array {
-  if (!Number.isInteger(width) || width < 1 || width % 2 === 0) {
-    throw new RangeError(`'width' must be an odd positive integer but received ${width}.`);
-  }
-  if (x.length !== rows * cols) throw new RangeError(`'x' has ${x.length} values but rows × cols is ${rows * cols}.`);
-  const pad = Math.floor(width / 2);
-  if (cols <= pad) return Float32Array.from(x);
-  const out = new Float32Array(x.length);
-  const window = new Float64Array(width);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) {
-      for (let k = 0; k < width; k++) {
-        let j = c - pad + k;
-        if (j < 0) j = -j;
-        else if (j >= cols) j = 2 * (cols - 1) - j;
-        window[k] = x[base + j] as number;
-      }
-      window.sort();
-      out[base + c] = window[pad] as number;
-    }
+/** What the alignment needs of a Whisper pipeline (a {@link WhisperPipeline} is one). */
+export interface AlignmentModel {
+  readonly runner: WhisperRunner;
+  readonly tokenizer: WhisperTokenizer;
+  readonly config: WhisperModelConfig;
+  /** The `[layer, head]` pairs whose cross-attention aligns text and audio. */
+  alignmentHeads(): (readonly [number, number])[];
+}
+
+/** Options of {@link addWordTimestamps}. */
+export interface WordTimestampOptions {
+  readonly prependPunctuations?: string;
+  readonly appendPunctuations?: string;
+  readonly languageToken?: number;
+  readonly taskToken?: number;
+  readonly languageCode?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** `alignment_heads` of generation_config.json, or OpenAI's default: every head of the upper half of the layers. */
+export function alignmentHeadsOf(config: WhisperModelConfig): (readonly [number, number])[] {
+  if (config.alignmentHeads.length > 0) return [...config.alignmentHeads];
+  const out: [number, number][] = [];
+  for (let l = Math.floor(config.decoderLayers / 2); l < config.decoderLayers; l++) {
+    for (let h = 0; h < config.decoderHeads; h++) out.push([l, h]);
   }
   return out;
 }
 
-/**
- * Dynamic time warping of a `[n, m]` cost matrix (OpenAI `dtw_cpu` + `backtrace`, float32 accumulated costs, the
- * same tie-breaking): the monotonic path from (0, 0) to (n-1, m-1) of least total cost.
- * @example
- * dtw(Float64Array.of(0, 1, 1, 1, 0, 1), 2, 3); // { textIndices: [0, 1, 1], timeIndices: [0, 1, 2] }
- */
-export function dtw(x: ArrayLike<number>, n: number, m: number): { textIndices: number[]; timeIndices: number[] } {
-  if (x.length !== n * m) throw new RangeError(`'x' has ${x.length} values but n × m is ${n * m}.`);
-  if (n === 0 || m === 0) return { textIndices: [], timeIndices: [] };
-  const w = m + 1;
-  const cost = new Float32Array((n + 1) * w).fill(Infinity);
-  const trace = new Int8Array((n + 1) * w).fill(-1);
-  cost[0] = 0;
-  for (let j = 1; j <= m; j++) {
-    for (let i = 1; i <= n; i++) {
-      const c0 = cost[(i - 1) * w + j - 1] as number;
-      const c1 = cost[(i - 1) * w + j] as number;
-      const c2 = cost[i * w + j - 1] as number;
-      let c: number;
-      let t: number;
-      if (c0 < c1 && c0 < c2) {
-        c = c0;
-        t = 0;
-      } else if (c1 < c0 && c1 < c2) {
-        c = c1;
-        t = 1;
-      } else {
-        c = c2;
-        t = 2;
-      }
-      cost[i * w + j] = (x[(i - 1) * m + j - 1] as number) + c;
-      trace[i * w + j] = t;
-    }
-  }
-  for (let j = 0; j <= m; j++) trace[j] = 2;
-  for (let i = 0; i <= n; i++) trace[i * w] = 1;
-  const text: number[] = [];
-  const time: number[] = [];
-  let i = n;
-  let j = m;
-  while (i > 0 || j > 0) {
-    text.push(i - 1);
-    time.push(j - 1);
-    const t = trace[i * w + j];
-    if (t === 0) {
-      i--;
-      j--;
-    } else if (t === 1) i--;
-    else j--;
-  }
-  return { textIndices: text.reverse(), timeIndices: time.reverse() };
-}
-
-/**
- * The alignment matrix of OpenAI `find_alignment`: for each head `[tokens, frames]` attention (softmax over all
- * 1500 frames), keep the first `frames` frames and renormalise each row (= softmax over the cropped frames), z-score
- * each frame over the tokens (population std), median-filter along time, average the heads.
- * Returns `[tokens, frames]`.
- */
-export function alignmentMatrix(
-  heads: readonly Float32Array[],
-  tokens: number,
-  srcFrames: number,
-  frames: number,
-  medfiltWidth = 7,
-): Float32Array {
-  if (frames < 1 || frames > srcFrames)
-    throw new RangeError(`'frames' must be in [1, ${srcFrames}] but received ${frames}.`);
-  const out = new Float64Array(tokens * frames);
-  const w = new Float32Array(tokens * frames);
-  for (const head of heads) {
-    if (head.length !== tokens * srcFrames) {
-      throw new RangeError(`an attention head has ${head.length} values, expected ${tokens} × ${srcFrames}.`);
-    }
-    for (let t = 0; t < tokens; t++) {
-      let sum = 0;
-      for (let f = 0; f < frames; f++) sum += head[t * srcFrames + f] as number;
-      const inv = sum > 0 ? 1 / sum : 0;
-      for (let f = 0; f < frames; f++) w[t * frames + f] = (head[t * srcFrames + f] as number) * inv;
-    }
-    for (let f = 0; f < frames; f++) {
-      let mean = 0;
-      for (let t = 0; t < tokens; t++) mean += w[t * frames + f] as number;
-      mean /= tokens;
-      let v = 0;
-      for (let t = 0; t < tokens; t++) v += ((w[t * frames + f] as number) - mean) ** 2;
-      // A frame every token attends to equally has std 0 (OpenAI would divide by zero): it carries no signal.
-      const std = Math.sqrt(v / tokens) || 1;
-      for (let t = 0; t < tokens; t++) w[t * frames + f] = ((w[t * frames + f] as number) - mean) / std;
-    }
-    const filtered = medianFilter(w, tokens, frames, medfiltWidth);
-    for (let k = 0; k < out.length; k++) out[k] = (out[k] as number) + (filtered[k] as number);
-  }
-  const res = new Float32Array(out.length);
-  for (let k = 0; k < out.length; k++) res[k] = (out[k] as number) / Math.max(1, heads.length);
-  return res;
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const k = s.length >> 1;
+  return s.length % 2 === 1 ? (s[k] as number) : ((s[k - 1] as number) + (s[k] as number)) / 2;
 }
 
 /** A word of an alignment (OpenAI `WordTiming`), times in seconds from the window start. */
@@ -293,4 +207,153 @@ export function wordsFromMatrix(
     });
   }
   return out;
+}
+
+/**
+ * Word timings of one window's text tokens (OpenAI `find_alignment`): one uncached decoder run over
+ * `<|startoftranscript|> [lang task] <|notimestamps|> text <|endoftext|>` returning the alignment heads'
+ * cross-attention, cropped to the window's `numFrames` mel frames, then DTW. Times are seconds from the window start.
+ */
+export async function findAlignment(
+  model: AlignmentModel,
+  hidden: Tensor,
+  textTokens: readonly number[],
+  numFrames: number,
+  options: { languageToken?: number; taskToken?: number; language?: string; signal?: AbortSignal } = {},
+): Promise<WordTiming[]> {
+  if (textTokens.length === 0) return [];
+  const sp = model.tokenizer.special;
+  const { prefix: sot } = buildPrefix(model.tokenizer, model.config, {
+    ...(options.languageToken !== undefined ? { languageToken: options.languageToken } : {}),
+    ...(options.taskToken !== undefined ? { taskToken: options.taskToken } : {}),
+    withTimestamps: true,
+  });
+  const ids = [...sot, sp.noTimestamps, ...textTokens, sp.eot];
+  if (ids.length > model.config.maxTargetPositions) return [];
+  const heads = model.alignmentHeads();
+  const layers = [...new Set(heads.map(([l]) => l))].sort((a, b) => a - b);
+  const { logits, attentions } = await model.runner.crossAttentions(ids, hidden, layers, options.signal);
+  // Probability of each text token (softmax over the text vocabulary, ids < eot), from the row before it.
+  const probs: number[] = [];
+  for (let i = 0; i < textTokens.length; i++) {
+    const off = (sot.length + i) * logits.vocab;
+    const row = logits.data.subarray(off, off + sp.eot);
+    const lse = logSumExp(row);
+    probs.push(Math.exp((row[textTokens[i] as number] as number) - lse));
+  }
+  const tokens = ids.length;
+  const rows: Float32Array[] = [];
+  let srcFrames = 0;
+  for (const [l, h] of heads) {
+    const t = attentions.get(l) as Tensor;
+    const [, nHeads, nTok, nSrc] = t.dims as [number, number, number, number];
+    if (h >= nHeads || nTok !== tokens) continue;
+    srcFrames = nSrc;
+    rows.push((t.data as Float32Array).subarray(h * nTok * nSrc, (h + 1) * nTok * nSrc));
+  }
+  if (rows.length === 0) return [];
+  const frames = Math.max(1, Math.min(srcFrames, Math.floor(numFrames / 2)));
+  const full = alignmentMatrix(rows, tokens, srcFrames, frames);
+  // Rows from <|notimestamps|> to the last text token (drop the SOT sequence and EOT).
+  const matrix = full.subarray(sot.length * frames, (tokens - 1) * frames);
+  return wordsFromMatrix(matrix, frames, textTokens, probs, model.tokenizer, sp.eot, options.language ?? 'en');
+}
+
+/**
+ * OpenAI `add_word_timestamps` for one window's segments: aligns all their text tokens at once, trims overlong
+ * words at sentence and segment boundaries, merges punctuation, hands the words out to the segments, and moves
+ * segment starts/ends to their first/last word. Returns the new last speech time.
+ */
+export async function addWordTimestamps(
+  model: AlignmentModel,
+  segments: TranscriptionSegment[],
+  hidden: Tensor,
+  numFrames: number,
+  lastSpeechTimestamp: number,
+  options: WordTimestampOptions,
+): Promise<number> {
+  if (segments.length === 0) return lastSpeechTimestamp;
+  const eot = model.tokenizer.special.eot;
+  const perSegment = segments.map((s) => s.tokens.filter((t) => t < eot));
+  const alignment = await findAlignment(model, hidden, perSegment.flat(), numFrames, {
+    ...(options.languageToken !== undefined ? { languageToken: options.languageToken } : {}),
+    ...(options.taskToken !== undefined ? { taskToken: options.taskToken } : {}),
+    ...(options.languageCode !== undefined ? { language: options.languageCode } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const durations = alignment.map((t) => t.end - t.start).filter((d) => d !== 0);
+  const medianDuration = Math.min(0.7, durations.length > 0 ? median(durations) : 0);
+  const maxDuration = medianDuration * 2;
+  if (durations.length > 0) {
+    const sentenceEnd = '.。!！?？';
+    for (let i = 1; i < alignment.length; i++) {
+      const a = alignment[i] as WordTiming;
+      if (a.end - a.start > maxDuration) {
+        if (a.word !== '' && sentenceEnd.includes(a.word)) a.end = a.start + maxDuration;
+        else if (
+          (alignment[i - 1] as WordTiming).word !== '' &&
+          sentenceEnd.includes((alignment[i - 1] as WordTiming).word)
+        ) {
+          a.start = a.end - maxDuration;
+        }
+      }
+    }
+  }
+  mergePunctuations(
+    alignment,
+    options.prependPunctuations ?? PREPEND_PUNCTUATIONS,
+    options.appendPunctuations ?? APPEND_PUNCTUATIONS,
+  );
+  const timeOffset = ((segments[0] as TranscriptionSegment).seek * WHISPER_HOP_LENGTH) / WHISPER_SAMPLE_RATE;
+  let wordIndex = 0;
+  let last = lastSpeechTimestamp;
+  segments.forEach((segment, k) => {
+    const textTokens = perSegment[k] as number[];
+    let saved = 0;
+    const words: TranscriptionWord[] = [];
+    while (wordIndex < alignment.length && saved < textTokens.length) {
+      const t = alignment[wordIndex] as WordTiming;
+      if (t.word) {
+        words.push({
+          word: t.word,
+          start: round2(timeOffset + t.start),
+          end: round2(timeOffset + t.end),
+          probability: t.probability,
+        });
+      }
+      saved += t.tokens.length;
+      wordIndex++;
+    }
+    const first = words[0];
+    const lastWord = words[words.length - 1];
+    if (first && lastWord) {
+      // The first and second word after a pause should not be longer than twice the median word duration.
+      const second = words[1];
+      if (
+        first.end - last > medianDuration * 4 &&
+        (first.end - first.start > maxDuration || (second !== undefined && second.end - first.start > maxDuration * 2))
+      ) {
+        if (second && second.end - second.start > maxDuration) {
+          const boundary = Math.max(second.end / 2, second.end - maxDuration);
+          first.end = second.start = boundary;
+        }
+        first.start = Math.max(0, first.end - maxDuration);
+      }
+      // Prefer the segment's start timestamp when the first word is too long.
+      if (segment.start < first.end && segment.start - 0.5 > first.start) {
+        first.start = Math.max(0, Math.min(first.end - medianDuration, segment.start));
+      } else {
+        segment.start = first.start;
+      }
+      // Prefer the segment's end timestamp when the last word is too long.
+      if (segment.end > lastWord.start && segment.end + 0.5 < lastWord.end) {
+        lastWord.end = Math.max(lastWord.start + medianDuration, segment.end);
+      } else {
+        segment.end = lastWord.end;
+      }
+      last = segment.end;
+    }
+    segment.words = words;
+  });
+  return last;
 }

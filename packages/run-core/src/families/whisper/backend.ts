@@ -1,6 +1,6 @@
 import { loadAudio } from '../../audio/load.js';
-import { resample } from '../../audio/resample.js';
-import { AudioTooLongError, invalidParameter } from '../../errors.js';
+import { invalidParameter } from '../../errors.js';
+import { ModelLifecycle } from '../../backends/lifecycle.js';
 import { STTBackend } from '../../backends/stt-backend.js';
 import type {
   AudioInput,
@@ -8,17 +8,11 @@ import type {
   TranscribeOptions,
   TranscriptionEvent,
   TranscriptionResult,
-  TranscriptionSegment,
 } from '../../types/speech.js';
 import { WHISPER_SAMPLE_RATE } from './log-mel.js';
-import type { WhisperPipeline, WhisperTranscriptionResult } from './transcribe.js';
-import { SpeechTimeMap, type WhisperDecodeOptions } from './transcribe.js';
-
-/** A voice activity detector the Whisper backend can use to skip silence (Silero VAD in run-onnx). */
-export interface SpeechDetector {
-  /** Speech regions of 16 kHz mono audio, in seconds. */
-  detect(samples: Float32Array, sampleRate: number, signal?: AbortSignal): Promise<SpeechSegment[]>;
-}
+import { SPEECH_PAD, transcribeChunks, type SpeechDetector, type StreamTranscriber } from './stream.js';
+import type { WhisperDecodeOptions, WhisperPipeline, WhisperTranscriptionResult } from './transcribe.js';
+import { SpeechTimeMap } from './word-times.js';
 
 /** Options of `transcribe` on a Whisper backend: run-core's plus Whisper's decoding knobs. */
 export type WhisperTranscribeOptions = TranscribeOptions &
@@ -27,13 +21,18 @@ export type WhisperTranscribeOptions = TranscribeOptions &
     maxDurationSeconds?: number;
   };
 
-/** What a runtime gives the Whisper backend: a way to open (and free) the pipeline. */
-export interface WhisperLoader {
-  open(): Promise<{ pipeline: WhisperPipeline; vad?: SpeechDetector; dispose(): Promise<void> }>;
+/** What {@link WhisperLoader.open} returns: the pipeline, the VAD when there is one, and how to free them. */
+export interface OpenedWhisper {
+  pipeline: WhisperPipeline;
+  vad?: SpeechDetector;
+  /** Frees the sessions behind the pipeline and the VAD. */
+  dispose(): Promise<void>;
 }
 
-/** Seconds of audio kept around each VAD region (so words are not clipped). */
-const VAD_PAD = 0.2;
+/** What a runtime gives the Whisper backend: a way to open (and free) the pipeline. */
+export interface WhisperLoader {
+  open(): Promise<OpenedWhisper>;
+}
 
 /**
  * Whisper as an {@link STTBackend}, on any runtime: the runtime package supplies sessions through a
@@ -44,43 +43,46 @@ const VAD_PAD = 0.2;
  */
 export class WhisperSpeechToText extends STTBackend {
   readonly modelId: string;
-  private loaded: Awaited<ReturnType<WhisperLoader['open']>> | undefined;
+  private readonly lifecycle: ModelLifecycle<OpenedWhisper>;
 
   constructor(
     modelId: string,
-    private readonly loader: WhisperLoader,
+    loader: WhisperLoader,
     private readonly defaults: WhisperTranscribeOptions = {},
   ) {
     super();
     this.modelId = modelId;
+    this.lifecycle = new ModelLifecycle({ open: () => loader.open(), close: (l) => l.dispose() });
   }
 
   get isLoaded(): boolean {
-    return this.loaded !== undefined;
+    return this.lifecycle.isLoaded;
   }
 
-  async load(): Promise<void> {
-    this.loaded ??= await this.loader.open();
+  load(): Promise<void> {
+    return this.lifecycle.load();
   }
 
-  async unload(): Promise<void> {
-    const l = this.loaded;
-    this.loaded = undefined;
-    await l?.dispose();
+  unload(): Promise<void> {
+    return this.lifecycle.unload();
+  }
+
+  private get loaded(): OpenedWhisper {
+    this.assertLoaded();
+    return this.lifecycle.value as OpenedWhisper;
   }
 
   /** The loaded pipeline (throws `ERR_RUN_MODEL_NOT_LOADED` before `load()`). */
   get pipeline(): WhisperPipeline {
-    this.assertLoaded();
-    return (this.loaded as { pipeline: WhisperPipeline }).pipeline;
+    return this.loaded.pipeline;
   }
 
   get supportedLanguages(): readonly string[] {
-    return this.loaded ? this.loaded.pipeline.languages : [];
+    return this.lifecycle.value?.pipeline.languages ?? [];
   }
 
   get canTranslate(): boolean {
-    return this.loaded ? this.loaded.pipeline.config.isMultilingual : false;
+    return this.lifecycle.value?.pipeline.config.isMultilingual ?? false;
   }
 
   async transcribe(audio: AudioInput, options: WhisperTranscribeOptions = {}): Promise<WhisperTranscriptionResult> {
@@ -95,15 +97,25 @@ export class WhisperSpeechToText extends STTBackend {
 
   /** Transcribes 16 kHz mono samples (after decoding/resampling), with VAD when on and available. */
   async transcribeSamples(samples: Float32Array, opts: WhisperTranscribeOptions): Promise<WhisperTranscriptionResult> {
-    this.assertLoaded();
-    const { pipeline, vad } = this.loaded as { pipeline: WhisperPipeline; vad?: SpeechDetector };
+    const { pipeline, vad } = this.loaded;
     const duration = samples.length / WHISPER_SAMPLE_RATE;
     // Validate the language before any work so bad input fails fast.
     pipeline.resolveLanguage(opts.language);
     if (opts.vad === false || !vad) {
       return { ...(await pipeline.transcribePcm(samples, opts)), duration };
     }
-    const regions = mergeRegions(await vad.detect(samples, WHISPER_SAMPLE_RATE, opts.signal), duration);
+    return this.transcribeRegions(samples, await vad.detect(samples, WHISPER_SAMPLE_RATE, opts.signal), opts);
+  }
+
+  /** Transcribes the speech regions (VAD output, seconds) of 16 kHz samples: padded, glued, mapped back. */
+  private async transcribeRegions(
+    samples: Float32Array,
+    speech: readonly SpeechSegment[],
+    opts: WhisperTranscribeOptions,
+  ): Promise<WhisperTranscriptionResult> {
+    const { pipeline } = this.loaded;
+    const duration = samples.length / WHISPER_SAMPLE_RATE;
+    const regions = mergeRegions(speech, duration);
     if (regions.length === 0) {
       return {
         text: '',
@@ -138,101 +150,37 @@ export class WhisperSpeechToText extends STTBackend {
   }
 
   /**
-   * PCM chunks in, events out: each VAD-bounded stretch of speech is transcribed as soon as it ends (or when 30 s
-   * have piled up without VAD), giving `partial` (text so far) and `segment` events, then one `final`.
+   * PCM chunks in, events out: each VAD-bounded stretch of speech is transcribed as soon as it ends (the VAD sees
+   * each sample once, through its streaming detector), or every 30 s without VAD, giving `partial` (text so far)
+   * and `segment` events, then one `final`.
    */
   async *transcribeStreaming(
     chunks: AsyncIterable<Float32Array>,
     options: WhisperTranscribeOptions & { sampleRate?: number } = {},
   ): AsyncIterable<TranscriptionEvent> {
-    this.assertLoaded();
+    const { pipeline, vad } = this.loaded;
     const opts = { ...this.defaults, ...options };
     const rate = options.sampleRate ?? WHISPER_SAMPLE_RATE;
     if (!Number.isInteger(rate) || rate < 1000 || rate > 768000)
       throw invalidParameter('sampleRate', 'an integer in [1000, 768000] (Hz)', rate);
-    const { vad } = this.loaded as { vad?: SpeechDetector };
-    const useVad = opts.vad !== false && vad !== undefined;
-    const maxSeconds = opts.maxDurationSeconds ?? 3 * 3600;
-    let buffer = new Float32Array(0);
-    let bufferStart = 0; // seconds of audio already consumed
-    let total = 0;
-    const segments: TranscriptionSegment[] = [];
-    let language = opts.language;
-    const texts: string[] = [];
-    const emit = async function* (this: WhisperSpeechToText, upTo: number, final: boolean) {
-      const piece = buffer.subarray(0, upTo);
-      if (piece.length > 0) {
-        const r = await this.transcribeSamples(piece, { ...opts, ...(language ? { language } : {}) });
-        language ??= r.language;
-        for (const s of r.segments) {
-          const seg = {
-            ...s,
-            id: segments.length,
-            start: round2(s.start + bufferStart),
-            end: round2(s.end + bufferStart),
-          };
-          if (seg.words)
-            seg.words = seg.words.map((w) => ({
-              ...w,
-              start: round2(w.start + bufferStart),
-              end: round2(w.end + bufferStart),
-            }));
-          segments.push(seg);
-          texts.push(seg.text);
-          yield { type: 'segment', segment: seg } as TranscriptionEvent;
-        }
-        if (r.segments.length > 0) yield { type: 'partial', text: texts.join('') } as TranscriptionEvent;
-      }
-      bufferStart += upTo / WHISPER_SAMPLE_RATE;
-      buffer = buffer.slice(upTo);
-      void final;
+    const transcriber = (language: string | undefined): StreamTranscriber => {
+      const o = { ...opts, ...(language ? { language } : {}) };
+      return {
+        transcribePlain: async (samples) => ({
+          ...(await pipeline.transcribePcm(samples, o)),
+          duration: samples.length / WHISPER_SAMPLE_RATE,
+        }),
+        transcribeRegions: (samples, regions) => this.transcribeRegions(samples, regions, o),
+      };
     };
-    let sinceCheck = 0;
-    for await (const chunk of chunks) {
-      if (!(chunk instanceof Float32Array))
-        throw invalidParameter('chunk', 'a Float32Array of mono PCM samples', chunk);
-      const pcm = rate === WHISPER_SAMPLE_RATE ? chunk : resample(chunk, rate, WHISPER_SAMPLE_RATE);
-      total += pcm.length;
-      if (total / WHISPER_SAMPLE_RATE > maxSeconds) {
-        throw new AudioTooLongError(
-          `The stream passed ${maxSeconds} s of audio, the limit. End the stream sooner or raise maxDurationSeconds.`,
-          { details: { maxDurationSeconds: maxSeconds } },
-        );
-      }
-      const next = new Float32Array(buffer.length + pcm.length);
-      next.set(buffer);
-      next.set(pcm, buffer.length);
-      buffer = next;
-      sinceCheck += pcm.length;
-      if (useVad && sinceCheck >= WHISPER_SAMPLE_RATE / 2) {
-        sinceCheck = 0;
-        const regions = await vad.detect(buffer, WHISPER_SAMPLE_RATE, opts.signal);
-        const seconds = buffer.length / WHISPER_SAMPLE_RATE;
-        // A region that ended at least 0.5 s before the buffer's end is complete: cut after it.
-        const done = regions.filter((r) => r.end < seconds - 0.5);
-        const last = done[done.length - 1];
-        if (last)
-          yield* emit.call(this, Math.min(buffer.length, Math.ceil((last.end + VAD_PAD) * WHISPER_SAMPLE_RATE)), false);
-        else if (regions.length === 0 && seconds > 30) {
-          // Only silence so far: drop all but the last second.
-          bufferStart += seconds - 1;
-          buffer = buffer.slice(buffer.length - WHISPER_SAMPLE_RATE);
-        }
-      } else if (!useVad && buffer.length >= 30 * WHISPER_SAMPLE_RATE) {
-        yield* emit.call(this, 30 * WHISPER_SAMPLE_RATE, false);
-      }
-      if (buffer.length > 60 * WHISPER_SAMPLE_RATE) yield* emit.call(this, buffer.length, false);
-    }
-    yield* emit.call(this, buffer.length, true);
-    const result: TranscriptionResult = {
-      text: texts.join(''),
-      task: opts.task ?? 'transcribe',
-      language: language ?? 'en',
-      duration: round2(total / WHISPER_SAMPLE_RATE),
-      segments,
-    };
-    if (opts.wordTimestamps) result.words = segments.flatMap((s) => s.words ?? []);
-    yield { type: 'final', result };
+    yield* transcribeChunks(chunks, transcriber, opts.vad !== false && vad ? vad.createStream() : undefined, {
+      sampleRate: rate,
+      maxDurationSeconds: opts.maxDurationSeconds ?? 3 * 3600,
+      ...(opts.language !== undefined ? { language: opts.language } : {}),
+      ...(opts.task !== undefined ? { task: opts.task } : {}),
+      ...(opts.wordTimestamps !== undefined ? { wordTimestamps: opts.wordTimestamps } : {}),
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    });
   }
 
   /**
@@ -245,7 +193,7 @@ export class WhisperSpeechToText extends STTBackend {
   ): Promise<TranscriptionResult[]> {
     this.assertLoaded();
     const opts = { ...this.defaults, ...options };
-    const { pipeline, vad } = this.loaded as { pipeline: WhisperPipeline; vad?: SpeechDetector };
+    const { pipeline, vad } = this.loaded;
     const pcms = await Promise.all(
       audios.map((a) =>
         loadAudio(a, {
@@ -267,20 +215,16 @@ export class WhisperSpeechToText extends STTBackend {
   }
 }
 
-/** Pads VAD regions by {@link VAD_PAD} and merges the ones that then touch. */
+/** Pads VAD regions by {@link SPEECH_PAD} and merges the ones that then touch. */
 function mergeRegions(regions: readonly SpeechSegment[], duration: number): SpeechSegment[] {
   const out: SpeechSegment[] = [];
   for (const r of [...regions].sort((a, b) => a.start - b.start)) {
-    const start = Math.max(0, r.start - VAD_PAD);
-    const end = Math.min(duration, r.end + VAD_PAD);
+    const start = Math.max(0, r.start - SPEECH_PAD);
+    const end = Math.min(duration, r.end + SPEECH_PAD);
     if (end <= start) continue;
     const last = out[out.length - 1];
     if (last && start <= last.end) last.end = Math.max(last.end, end);
     else out.push({ start, end });
   }
   return out;
-}
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
 }

@@ -2,7 +2,8 @@ import { deflateSync } from 'node:zlib';
 import { throwIfAborted } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import type { WhisperModelConfig } from './config.js';
-import { applyTimestampRules, logSumExp, rowStats, sampleToken, suppress, topK, type RowStats } from './logits.js';
+import { topK } from '../../post/math.js';
+import { applyTimestampRules, logSumExp, rowStats, sampleToken, suppress, type RowStats } from './logits.js';
 import type { DecoderState, StepLogits, WhisperRunner } from './runner.js';
 import type { WhisperTokenizer } from './tokenizer.js';
 
@@ -204,7 +205,8 @@ async function beamSearch(ctx: Ctx, prefix: number[], sotIndex: number, maxNew: 
       const { lse } = filter(ctx, x, beam.tokens);
       const lp = lpRows[b] as Float32Array;
       for (let k = 0; k < x.length; k++) lp[k] = (x[k] as number) - lse;
-      for (const t of topK(lp, width + 1)) {
+      for (const { index: t, score } of topK(lp, width + 1)) {
+        if (score === -Infinity) continue;
         const tokens = [...beam.tokens, t];
         const key = tokens.join(',');
         if (scores.has(key)) continue;

@@ -15,4 +15,7 @@ export {
 export { applyTimestampRules, rowStats, seededRandom, type RowStats, type TimestampRuleTokens } from './logits.js';
 export * from './transcribe.js';
 export * from './alignment.js';
+export * from './dtw.js';
 export * from './backend.js';
+export * from './stream.js';
+export * from './word-times.js';

@@ -46,23 +46,6 @@ export function argmax(x: Float32Array): number {
   return best;
 }
 
-/** Indices of the k largest values, largest first. */
-export function topK(x: Float32Array, k: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i] as number;
-    if (v === -Infinity) continue;
-    if (idx.length < k) {
-      idx.push(i);
-      idx.sort((a, b) => (x[b] as number) - (x[a] as number));
-    } else if (v > (x[idx[k - 1] as number] as number)) {
-      idx[k - 1] = i;
-      idx.sort((a, b) => (x[b] as number) - (x[a] as number));
-    }
-  }
-  return idx;
-}
-
 /** Statistics of one row of logits that decoding needs: its largest value, where it is, and log(sum(exp)). */
 export interface RowStats {
   /** Largest value (-Infinity when every entry is). */

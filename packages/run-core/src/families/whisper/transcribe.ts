@@ -6,22 +6,10 @@ import {
   throwIfAborted,
 } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-import type {
-  SpeechSegment,
-  TranscriptionResult,
-  TranscriptionSegment,
-  TranscriptionWord,
-} from '../../types/speech.js';
+import type { TranscriptionResult, TranscriptionSegment, TranscriptionWord } from '../../types/speech.js';
 import type { WhisperModelConfig } from './config.js';
-import {
-  APPEND_PUNCTUATIONS,
-  PREPEND_PUNCTUATIONS,
-  alignmentMatrix,
-  mergePunctuations,
-  wordsFromMatrix,
-  type WordTiming,
-} from './alignment.js';
-import { buildPrefix, decodeWindow, type WindowDecodeResult } from './decode.js';
+import { addWordTimestamps, alignmentHeadsOf, findAlignment, type WordTiming } from './alignment.js';
+import { decodeWindow, type WindowDecodeResult } from './decode.js';
 import { logSoftmax, seededRandom } from './logits.js';
 import {
   WHISPER_CHUNK_FRAMES,
@@ -33,6 +21,7 @@ import {
 } from './log-mel.js';
 import type { WhisperRunner } from './runner.js';
 import type { WhisperTokenizer } from './tokenizer.js';
+import { interpolateWords, round2 } from './word-times.js';
 
 /** Decoding options of the Whisper pipeline (OpenAI `transcribe()` defaults). */
 export interface WhisperDecodeOptions {
@@ -108,160 +97,17 @@ export class WhisperPipeline {
 
   /** `alignment_heads` of generation_config.json, or OpenAI's default: every head of the upper half of the layers. */
   alignmentHeads(): (readonly [number, number])[] {
-    if (this.config.alignmentHeads.length > 0) return [...this.config.alignmentHeads];
-    const out: [number, number][] = [];
-    for (let l = Math.floor(this.config.decoderLayers / 2); l < this.config.decoderLayers; l++) {
-      for (let h = 0; h < this.config.decoderHeads; h++) out.push([l, h]);
-    }
-    return out;
+    return alignmentHeadsOf(this.config);
   }
 
-  /**
-   * Word timings of one window's text tokens (OpenAI `find_alignment`): one uncached decoder run over
-   * `<|startoftranscript|> [lang task] <|notimestamps|> text <|endoftext|>` returning the alignment heads'
-   * cross-attention, cropped to the window's `numFrames` mel frames, then DTW. Times are seconds from the window start.
-   */
-  async findAlignment(
+  /** Word timings of one window's text tokens (see {@link findAlignment}). */
+  findAlignment(
     hidden: Tensor,
     textTokens: readonly number[],
     numFrames: number,
-    options: { languageToken?: number; taskToken?: number; language?: string; signal?: AbortSignal } = {},
+    options: Parameters<typeof findAlignment>[4] = {},
   ): Promise<WordTiming[]> {
-    if (textTokens.length === 0) return [];
-    const sp = this.tokenizer.special;
-    const { prefix: sot } = buildPrefix(this.tokenizer, this.config, {
-      ...(options.languageToken !== undefined ? { languageToken: options.languageToken } : {}),
-      ...(options.taskToken !== undefined ? { taskToken: options.taskToken } : {}),
-      withTimestamps: true,
-    });
-    const ids = [...sot, sp.noTimestamps, ...textTokens, sp.eot];
-    if (ids.length > this.config.maxTargetPositions) return [];
-    const heads = this.alignmentHeads();
-    const layers = [...new Set(heads.map(([l]) => l))].sort((a, b) => a - b);
-    const { logits, attentions } = await this.runner.crossAttentions(ids, hidden, layers, options.signal);
-    // Probability of each text token (softmax over the text vocabulary, ids < eot), from the row before it.
-    const probs: number[] = [];
-    for (let i = 0; i < textTokens.length; i++) {
-      const off = (sot.length + i) * logits.vocab;
-      const row = logits.data.subarray(off, off + sp.eot);
-      const lse = logSumExpOf(row);
-      probs.push(Math.exp((row[textTokens[i] as number] as number) - lse));
-    }
-    const tokens = ids.length;
-    const rows: Float32Array[] = [];
-    let srcFrames = 0;
-    for (const [l, h] of heads) {
-      const t = attentions.get(l) as Tensor;
-      const [, nHeads, nTok, nSrc] = t.dims as [number, number, number, number];
-      if (h >= nHeads || nTok !== tokens) continue;
-      srcFrames = nSrc;
-      rows.push((t.data as Float32Array).subarray(h * nTok * nSrc, (h + 1) * nTok * nSrc));
-    }
-    if (rows.length === 0) return [];
-    const frames = Math.max(1, Math.min(srcFrames, Math.floor(numFrames / 2)));
-    const full = alignmentMatrix(rows, tokens, srcFrames, frames);
-    // Rows from <|notimestamps|> to the last text token (drop the SOT sequence and EOT).
-    const matrix = full.subarray(sot.length * frames, (tokens - 1) * frames);
-    return wordsFromMatrix(matrix, frames, textTokens, probs, this.tokenizer, sp.eot, options.language ?? 'en');
-  }
-
-  /**
-   * OpenAI `add_word_timestamps` for one window's segments: aligns all their text tokens at once, trims overlong
-   * words at sentence and segment boundaries, merges punctuation, hands the words out to the segments, and moves
-   * segment starts/ends to their first/last word. Returns the new last speech time.
-   */
-  async addWordTimestamps(
-    segments: TranscriptionSegment[],
-    hidden: Tensor,
-    numFrames: number,
-    lastSpeechTimestamp: number,
-    options: WhisperDecodeOptions & { languageToken?: number; taskToken?: number; languageCode?: string },
-  ): Promise<number> {
-    if (segments.length === 0) return lastSpeechTimestamp;
-    const eot = this.tokenizer.special.eot;
-    const perSegment = segments.map((s) => s.tokens.filter((t) => t < eot));
-    const alignment = await this.findAlignment(hidden, perSegment.flat(), numFrames, {
-      ...(options.languageToken !== undefined ? { languageToken: options.languageToken } : {}),
-      ...(options.taskToken !== undefined ? { taskToken: options.taskToken } : {}),
-      ...(options.languageCode !== undefined ? { language: options.languageCode } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    const durations = alignment.map((t) => t.end - t.start).filter((d) => d !== 0);
-    const medianDuration = Math.min(0.7, durations.length > 0 ? median(durations) : 0);
-    const maxDuration = medianDuration * 2;
-    if (durations.length > 0) {
-      const sentenceEnd = '.。!！?？';
-      for (let i = 1; i < alignment.length; i++) {
-        const a = alignment[i] as WordTiming;
-        if (a.end - a.start > maxDuration) {
-          if (a.word !== '' && sentenceEnd.includes(a.word)) a.end = a.start + maxDuration;
-          else if (
-            (alignment[i - 1] as WordTiming).word !== '' &&
-            sentenceEnd.includes((alignment[i - 1] as WordTiming).word)
-          ) {
-            a.start = a.end - maxDuration;
-          }
-        }
-      }
-    }
-    mergePunctuations(
-      alignment,
-      options.prependPunctuations ?? PREPEND_PUNCTUATIONS,
-      options.appendPunctuations ?? APPEND_PUNCTUATIONS,
-    );
-    const timeOffset = ((segments[0] as TranscriptionSegment).seek * WHISPER_HOP_LENGTH) / WHISPER_SAMPLE_RATE;
-    let wordIndex = 0;
-    let last = lastSpeechTimestamp;
-    segments.forEach((segment, k) => {
-      const textTokens = perSegment[k] as number[];
-      let saved = 0;
-      const words: TranscriptionWord[] = [];
-      while (wordIndex < alignment.length && saved < textTokens.length) {
-        const t = alignment[wordIndex] as WordTiming;
-        if (t.word) {
-          words.push({
-            word: t.word,
-            start: round2(timeOffset + t.start),
-            end: round2(timeOffset + t.end),
-            probability: t.probability,
-          });
-        }
-        saved += t.tokens.length;
-        wordIndex++;
-      }
-      const first = words[0];
-      const lastWord = words[words.length - 1];
-      if (first && lastWord) {
-        // The first and second word after a pause should not be longer than twice the median word duration.
-        const second = words[1];
-        if (
-          first.end - last > medianDuration * 4 &&
-          (first.end - first.start > maxDuration ||
-            (second !== undefined && second.end - first.start > maxDuration * 2))
-        ) {
-          if (second && second.end - second.start > maxDuration) {
-            const boundary = Math.max(second.end / 2, second.end - maxDuration);
-            first.end = second.start = boundary;
-          }
-          first.start = Math.max(0, first.end - maxDuration);
-        }
-        // Prefer the segment's start timestamp when the first word is too long.
-        if (segment.start < first.end && segment.start - 0.5 > first.start) {
-          first.start = Math.max(0, Math.min(first.end - medianDuration, segment.start));
-        } else {
-          segment.start = first.start;
-        }
-        // Prefer the segment's end timestamp when the last word is too long.
-        if (segment.end > lastWord.start && segment.end + 0.5 < lastWord.end) {
-          lastWord.end = Math.max(lastWord.start + medianDuration, segment.end);
-        } else {
-          segment.end = lastWord.end;
-        }
-        last = segment.end;
-      }
-      segment.words = words;
-    });
-    return last;
+    return findAlignment(this, hidden, textTokens, numFrames, options);
   }
 
   /** Language codes the model knows (`['en']` for English-only models). */
@@ -439,7 +285,7 @@ export class WhisperPipeline {
         avgLogprob: result.avgLogprob,
         compressionRatio: result.compressionRatio,
         noSpeechProb: result.noSpeechProb,
-        ...(method === 'interpolation' ? { words: this.interpolateWords(toks, lps, start, end) } : {}),
+        ...(method === 'interpolation' ? { words: interpolateWords(this.tokenizer, toks, lps, start, end) } : {}),
       });
       if (consecutive.length > 0) {
         const slices = [...consecutive];
@@ -470,7 +316,7 @@ export class WhisperPipeline {
         seek += segmentSize;
       }
       if (method === 'cross-attention') {
-        lastSpeechTimestamp = await this.addWordTimestamps(current, hidden, segmentSize, lastSpeechTimestamp, {
+        lastSpeechTimestamp = await addWordTimestamps(this, current, hidden, segmentSize, lastSpeechTimestamp, {
           ...options,
           ...(language.token !== undefined ? { languageToken: language.token } : {}),
           ...(taskToken !== undefined ? { taskToken } : {}),
@@ -546,38 +392,14 @@ export class WhisperPipeline {
     return out;
   }
 
-  /**
-   * Word timings by interpolation inside a segment: each word gets a share of the segment's span proportional to
-   * its characters (the fallback for exports without cross-attention outputs; see docs/speech.md).
-   */
+  /** Word timings by interpolation inside a segment (see {@link interpolateWords}). */
   interpolateWords(
     tokens: readonly number[],
     logprobs: readonly number[],
     start: number,
     end: number,
   ): TranscriptionWord[] {
-    const words: { text: string; lps: number[] }[] = [];
-    tokens.forEach((t, i) => {
-      if (t >= this.tokenizer.special.eot) return;
-      const piece = this.tokenizer.tokenText(t);
-      const lp = logprobs[i] ?? 0;
-      const last = words[words.length - 1];
-      if (!last || /^\s/.test(piece)) words.push({ text: piece, lps: [lp] });
-      else {
-        last.text += piece;
-        last.lps.push(lp);
-      }
-    });
-    const total = words.reduce((n, w) => n + w.text.trim().length, 0) || 1;
-    const out: TranscriptionWord[] = [];
-    let at = start;
-    for (const w of words) {
-      const span = ((end - start) * w.text.trim().length) / total;
-      const mean = w.lps.reduce((a, b) => a + b, 0) / w.lps.length;
-      out.push({ word: w.text, start: round2(at), end: round2(at + span), probability: Math.exp(mean) });
-      at += span;
-    }
-    return out.filter((w) => w.word.trim() !== '');
+    return interpolateWords(this.tokenizer, tokens, logprobs, start, end);
   }
 }
 
@@ -601,45 +423,4 @@ export function sliceFrames(mel: LogMel, seek: number): Float32Array {
     out.set(mel.data.subarray(m * mel.nFrames + seek, m * mel.nFrames + seek + n), m * WHISPER_CHUNK_FRAMES);
   }
   return out;
-}
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function logSumExpOf(x: Float32Array): number {
-  let max = -Infinity;
-  for (const v of x) if (v > max) max = v;
-  if (max === -Infinity) return max;
-  let sum = 0;
-  for (const v of x) sum += Math.exp(v - max);
-  return max + Math.log(sum);
-}
-
-/** Maps times on speech-only audio (VAD regions glued together) back to the original audio. */
-export class SpeechTimeMap {
-  private readonly chunks: { origStart: number; glued: number; length: number }[] = [];
-
-  constructor(regions: readonly SpeechSegment[]) {
-    let glued = 0;
-    for (const r of regions) {
-      this.chunks.push({ origStart: r.start, glued, length: r.end - r.start });
-      glued += r.end - r.start;
-    }
-  }
-
-  /** The original time of a time on the glued audio. */
-  toOriginal(t: number): number {
-    for (const c of this.chunks) {
-      if (t <= c.glued + c.length + 1e-9) return round2(c.origStart + Math.max(0, t - c.glued));
-    }
-    const last = this.chunks[this.chunks.length - 1];
-    return last ? round2(last.origStart + last.length) : t;
-  }
 }
