@@ -1,4 +1,5 @@
-import { createTensor, float16ToFloat32, float32ToFloat16, type Tensor } from '@llama-pajamas/run-core';
+import { createTensor, type Tensor } from '@llama-pajamas/run-core';
+import { float16ToFloat32, float32ToFloat16 } from '@llama-pajamas/run-core/families';
 
 // The bit conversions are run-core's (families/whisper/float16.ts, round to nearest even); these lift them to
 // tensors for CoreML's float16 inputs and outputs.

@@ -151,10 +151,10 @@ class CoreMLSessionImpl implements CoreMLSessionInstance {
     try {
       await stat(model);
     } catch (e) {
-      throw new ModelNotFoundError(`No CoreML model at '${model}': ${(e as Error).message}`, {
-        cause: e,
-        details: { path: model },
-      });
+      throw new ModelNotFoundError(
+        { path: model, what: 'CoreML model (.mlpackage, .mlmodel or .mlmodelc)', reason: (e as Error).message },
+        { cause: e },
+      );
     }
     const binding = getBinding();
     let compiled;

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { createTensor } from '@llama-pajamas/run-core';
 import {
-  createTensor,
   float16ToFloat32 as float16ToFloat32Array,
   float32ToFloat16 as float32ToFloat16Array,
   fromFloat16Bits as float16BitsToFloat32,
   toFloat16Bits as float32ToFloat16Bits,
-} from '@llama-pajamas/run-core';
+} from '@llama-pajamas/run-core/families';
 import { toFloat16Tensor, toFloat32Tensor } from '../src/index.js';
 import { golden } from './fixtures/index.js';
 
