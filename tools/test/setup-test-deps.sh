@@ -29,3 +29,4 @@ fi
 
 bash tools/test/setup-llm.sh
 bash tools/test/setup-models.sh
+bash tools/test/setup-coreml.sh

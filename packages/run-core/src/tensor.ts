@@ -23,13 +23,23 @@ export interface Tensor<T extends TensorType = TensorType> {
   readonly data: TensorDataTypeMap[T];
 }
 
+/** The sizes one dim accepts: `min` to `max` inclusive; `max` is -1 when unbounded. */
+export interface TensorDimRange {
+  readonly min: number;
+  readonly max: number;
+}
+
 /** A model input or output as the runtime describes it; symbolic dims (like `batch_size`) are strings. */
 export interface TensorInfo {
   readonly name: string;
   /** Element type, or `unknown` when the runtime does not say. */
   readonly type: TensorType | 'unknown';
-  /** Dims; `-1`-style unknowns and named dims are strings. Empty for scalars. */
+  /** Dims (for a flexible input, its default shape); `-1`-style unknowns and named dims are strings. Empty for scalars. */
   readonly dims: readonly (number | string)[];
+  /** The whole shapes a flexible input accepts, when the runtime lists them (CoreML enumerated shapes). */
+  readonly shapes?: readonly (readonly number[])[];
+  /** Per dim, the sizes a flexible input accepts (CoreML range shapes); one entry per dim. */
+  readonly ranges?: readonly TensorDimRange[];
 }
 
 /** Number of elements in a tensor of the given dims (1 for a scalar). */

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ModelNotFoundError, ModelUnrecognizedError, invalidParameter } from '../../errors.js';
-import { listModelFiles, pathExists, stripModelExtension } from '../../loaders/files.js';
+import { isModelFileName, listModelFiles, pathExists, stripModelExtension } from '../../loaders/files.js';
 import { readJsonFile } from '../../loaders/json.js';
 import { resolveRuntime } from '../../loaders/runtime.js';
 import { FamilyVisionBackend } from './family-backend.js';
@@ -85,7 +85,10 @@ async function build(path: string, ctx: VisionBuildContext): Promise<BuiltVision
   const info = await stat(path).catch((e: unknown) => {
     throw new ModelNotFoundError({ path, reason: (e as Error).message }, { cause: e });
   });
-  if (info.isFile()) return buildFile(path, ctx);
+  // A folder-shaped model (a CoreML .mlpackage / .mlmodelc) is one model file, not a model folder.
+  if (info.isFile() || isModelFileName(basename(path.replace(/[\\/]+$/, '')), ctx.runtime.files)) {
+    return buildFile(path.replace(/[\\/]+$/, ''), ctx);
+  }
   if (info.isDirectory()) return buildFolder(path, ctx);
   throw new ModelUnrecognizedError({ model: ctx.modelId, found: `${path} is neither a file nor a folder` });
 }
