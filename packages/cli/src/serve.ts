@@ -2,10 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve as resolvePath } from 'node:path';
 import type { ModelBackend, STTBackend, TTSBackend, VisionBackend } from '@llama-pajamas/run-core';
 import * as onnx from '@llama-pajamas/run-onnx';
-import { createMultimodalApp, type MultimodalAppOptions } from '@llama-pajamas/run-server';
+import {
+  createMultimodalApp,
+  MODEL_KIND_NAMES,
+  SERVE_FLAGS,
+  type BackendOf,
+  type ModelKind,
+  type MultimodalAppOptions,
+  type ServeFlag,
+  type TaskBackends,
+} from '@llama-pajamas/run-server';
 
-/** A task a model can be served for from the command line. */
-export type ServeTask = 'detect' | 'classify' | 'embed' | 'stt' | 'tts';
+/** A task a model can be served for from the command line: a serve flag of run-server's task table. */
+export type ServeTask = ServeFlag;
 
 /** One model to serve: its task, name (the request's `model`) and path; `options` go to the loader. */
 export interface ModelSpec {
@@ -58,6 +67,24 @@ function loader<K extends keyof Loaders>(name: K): Loaders[K] {
   return fn as Loaders[K];
 }
 
+/**
+ * How the cli loads a model of each kind of run-server's task table (a new kind there makes the type checker ask
+ * for its loader here).
+ */
+const LOADERS: { [K in ModelKind]: (spec: ModelSpec) => Promise<BackendOf<K>> } = {
+  vision: (spec) => loader('loadVisionModel')(spec.path, { task: spec.task, modelId: spec.name, ...spec.options }),
+  stt: (spec) => loader('loadSpeechToText')(spec.path, { ...spec.options }),
+  tts: (spec) => loader('loadTextToSpeech')(spec.path, { ...spec.options }),
+};
+
+const FLAG_KINDS = new Map<string, ModelKind>(SERVE_FLAGS.map((f) => [f.flag, f.kind]));
+const FLAG_LIST = SERVE_FLAGS.map((f) => f.flag);
+
+/** Whether `value` names a serve flag of the task table (`detect`, `stt`…). */
+export function isServeTask(value: unknown): value is ServeTask {
+  return typeof value === 'string' && FLAG_KINDS.has(value);
+}
+
 /** What {@link startServer} returns: the app, the address it listens on, and the loaded models. */
 export interface RunningServer {
   app: Awaited<ReturnType<typeof createMultimodalApp>>;
@@ -79,31 +106,28 @@ export async function startServer(
 ): Promise<RunningServer> {
   if (config.models.length === 0) {
     throw new Error(
-      'No models to serve. Give at least one of --detect, --classify, --embed, --stt, --tts (or "models" in --config).',
+      `No models to serve. Give at least one of ${FLAG_LIST.map((f) => `--${f}`).join(', ')} (or "models" in --config).`,
     );
   }
-  const vision = new Map<string, VisionBackend>();
-  const stt = new Map<string, STTBackend>();
-  const tts = new Map<string, TTSBackend>();
+  const seen = new Map<string, ModelSpec>();
+  for (const spec of config.models) {
+    const other = seen.get(spec.name);
+    if (other) {
+      throw new Error(
+        `Two models are named '${spec.name}' (--${other.task} ${other.path} and --${spec.task} ${spec.path}). Name them with name=path.`,
+      );
+    }
+    seen.set(spec.name, spec);
+  }
+  const sets = new Map<ModelKind, Map<string, ModelBackend>>(MODEL_KIND_NAMES.map((k) => [k, new Map()]));
   const backends: RunningServer['backends'] = [];
   try {
     for (const spec of config.models) {
+      const kind = FLAG_KINDS.get(spec.task);
+      if (kind === undefined) throw new Error(`Unknown task '${spec.task}'; expected one of ${FLAG_LIST.join(', ')}.`);
       const t0 = performance.now();
-      let backend: ModelBackend;
-      if (spec.task === 'stt') {
-        const b = await loader('loadSpeechToText')(spec.path, { ...spec.options });
-        stt.set(spec.name, b);
-        backend = b;
-      } else if (spec.task === 'tts') {
-        const b = await loader('loadTextToSpeech')(spec.path, { ...spec.options });
-        tts.set(spec.name, b);
-        backend = b;
-      } else {
-        if (vision.has(spec.name)) throw new Error(`Two models are named '${spec.name}'. Name them with name=path.`);
-        const b = await loader('loadVisionModel')(spec.path, { task: spec.task, modelId: spec.name, ...spec.options });
-        vision.set(spec.name, b);
-        backend = b;
-      }
+      const backend: ModelBackend = await LOADERS[kind](spec);
+      sets.get(kind)?.set(spec.name, backend);
       const ms = Math.round(performance.now() - t0);
       backends.push({ spec, backend, ms });
       log(`loaded ${spec.task} model '${spec.name}' from ${spec.path} in ${ms} ms`);
@@ -113,9 +137,7 @@ export async function startServer(
     throw error;
   }
   const app = await createMultimodalApp({
-    vision,
-    stt,
-    tts,
+    ...(Object.fromEntries(sets) as TaskBackends),
     options: {
       ...config.server,
       apiKey: config.apiKey,
@@ -154,16 +176,12 @@ export async function readConfigFile(path: string): Promise<ServeConfig> {
     if (!Array.isArray(c.models))
       throw new Error(`${path}: "models" must be an array of { task, name?, path, options? }.`);
     for (const m of c.models as Partial<ModelSpec>[]) {
-      if (
-        !m ||
-        !['detect', 'classify', 'embed', 'stt', 'tts'].includes(m.task as string) ||
-        typeof m.path !== 'string'
-      ) {
+      if (!m || !isServeTask(m.task) || typeof m.path !== 'string') {
         throw new Error(
-          `${path}: each model needs "task" (detect, classify, embed, stt or tts) and "path"; got ${JSON.stringify(m)}.`,
+          `${path}: each model needs "task" (one of ${FLAG_LIST.join(', ')}) and "path"; got ${JSON.stringify(m)}.`,
         );
       }
-      const spec = parseModelSpec(m.task as ServeTask, resolvePath(path, '..', m.path));
+      const spec = parseModelSpec(m.task, resolvePath(path, '..', m.path));
       models.push({ ...spec, name: m.name ?? spec.name, ...(m.options ? { options: m.options } : {}) });
     }
   }

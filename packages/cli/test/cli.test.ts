@@ -2,7 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseModelSpec } from '../src/index.js';
+import { SERVE_FLAGS } from '@llama-pajamas/run-server';
+import { parseModelSpec, startServer } from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Real pretrained YOLOX-Nano from /work/shared/models (provenance: its MANIFEST.json). */
@@ -95,5 +96,25 @@ describe('llama-pajamas serve', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code).toBe(1);
     expect(err).toMatch(/No models to serve/);
+  });
+
+  it('has one model flag per serve flag of the task table', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@llama-pajamas/source', '--import', 'tsx', 'src/cli.ts', 'serve', '--help'],
+      { cwd: root },
+    );
+    let help = '';
+    child.stdout.on('data', (d: Buffer) => (help += d.toString()));
+    expect(await new Promise<number | null>((r) => child.on('exit', r))).toBe(0);
+    const flags = [...help.matchAll(/^\s+--([a-z]+) <model>\s+(.+)$/gm)].map((m) => [m[1], m[2]]);
+    expect(flags).toEqual(SERVE_FLAGS.map((f) => [f.flag, f.help]));
+    expect(flags.map(([f]) => f)).toEqual(['detect', 'classify', 'embed', 'stt', 'tts']);
+  });
+
+  it('refuses two models with one name before loading any', async () => {
+    await expect(
+      startServer({ models: [parseModelSpec('detect', 'm=/nowhere/a.onnx'), parseModelSpec('stt', 'm=/nowhere/b')] }),
+    ).rejects.toThrow("Two models are named 'm' (--detect /nowhere/a.onnx and --stt /nowhere/b)");
   });
 });

@@ -3,6 +3,8 @@
  * never builds them: only the `llama-pajamas` cli composes runtimes.
  */
 export * from './app.js';
+export * from './plugin.js';
+export * from './tasks.js';
 export * from './options.js';
 export * from './errors.js';
 export * from './queue.js';
@@ -10,5 +12,5 @@ export * from './url-fetch.js';
 export * from './formats/audio-encode.js';
 export * from './formats/subtitles.js';
 export * from './formats/languages.js';
-export { OPENAI_VOICES, AUDIO_EXTENSIONS, resolveVoice, toVerboseJson } from './routes/audio.js';
-export { embeddingToBase64 } from './routes/images.js';
+export type { ServedModel } from './models.js';
+export type { RouteContext } from './context.js';

@@ -1,21 +1,27 @@
-import type { ModelBackend, STTBackend, TTSBackend, VisionBackend } from '@llama-pajamas/run-core';
+import { invalidParameter, type ModelBackend } from '@llama-pajamas/run-core';
 import { ApiError } from './errors.js';
 import type { MicroBatcher } from './batcher.js';
 import type { BackendSet } from './options.js';
 import { WorkQueue, type WorkQueueOptions } from './queue.js';
-
-/** A task a served model can do. */
-export type ServedTask = 'detect' | 'classify' | 'embed' | 'embed_text' | 'transcribe' | 'translate' | 'speech';
+import {
+  MODEL_KIND_NAMES,
+  MODEL_KINDS,
+  serveFlagFor,
+  type ModelKind,
+  type ModelKindSpec,
+  type ServedTask,
+  type TaskBackends,
+} from './tasks.js';
 
 /** One named backend with its queue. */
 export interface ServedModel<B extends ModelBackend = ModelBackend> {
   id: string;
-  kind: 'vision' | 'stt' | 'tts';
+  kind: ModelKind;
   backend: B;
   queue: WorkQueue;
   tasks: ServedTask[];
-  /** Per-backend micro-batchers, created on first use. */
-  batchers: Map<string, MicroBatcher<unknown, unknown>>;
+  /** One micro-batcher per task, created on first use (it groups requests by their options itself). */
+  batchers: Map<ServedTask, MicroBatcher<never, never, unknown>>;
 }
 
 function entries<B extends ModelBackend>(set: BackendSet<B> | undefined): [string, B][] {
@@ -28,35 +34,36 @@ function entries<B extends ModelBackend>(set: BackendSet<B> | undefined): [strin
   return Object.entries(set as Record<string, B>);
 }
 
-function visionTasks(b: VisionBackend): ServedTask[] {
-  const t: ServedTask[] = [];
-  if (b.capabilities.detect) t.push('detect');
-  if (b.capabilities.classify) t.push('classify');
-  if (b.capabilities.embedImage || b.capabilities.embedText) t.push('embed');
-  if (b.capabilities.embedText) t.push('embed_text');
-  return t;
-}
-
 /** Every served model, by name, with lookup by task. */
 export class ModelTable {
   readonly models: ServedModel[] = [];
 
-  constructor(
-    sets: { vision?: BackendSet<VisionBackend>; stt?: BackendSet<STTBackend>; tts?: BackendSet<TTSBackend> },
-    queue: WorkQueueOptions,
-  ) {
-    const add = (id: string, kind: ServedModel['kind'], backend: ModelBackend, tasks: ServedTask[]): void => {
-      if (this.models.some((m) => m.id === id)) {
-        throw new TypeError(
-          `Two served models are named '${id}'. Give each a unique name (a record key or name=path).`,
-        );
+  /**
+   * Builds the table from backends keyed as the task table's kinds; throws `ERR_RUN_INVALID_ARGUMENT` when two
+   * models share a name.
+   */
+  constructor(sets: TaskBackends, queue: WorkQueueOptions) {
+    for (const kind of MODEL_KIND_NAMES) {
+      const spec = MODEL_KINDS[kind] as unknown as ModelKindSpec<ModelBackend, ServedTask>;
+      for (const [id, backend] of entries(sets[kind] as BackendSet<ModelBackend> | undefined)) {
+        const taken = this.models.find((m) => m.id === id);
+        if (taken) {
+          throw invalidParameter(
+            `the name of a ${kind} model`,
+            `a name no other served model has (the ${taken.kind} model '${id}' has it; name each one with a record key or name=path)`,
+            id,
+          );
+        }
+        this.models.push({
+          id,
+          kind,
+          backend,
+          tasks: spec.servedTasks(backend),
+          queue: new WorkQueue(queue),
+          batchers: new Map(),
+        });
       }
-      this.models.push({ id, kind, backend, tasks, queue: new WorkQueue(queue), batchers: new Map() });
-    };
-    for (const [id, b] of entries(sets.vision)) add(id, 'vision', b, visionTasks(b));
-    for (const [id, b] of entries(sets.stt))
-      add(id, 'stt', b, b.canTranslate ? ['transcribe', 'translate'] : ['transcribe']);
-    for (const [id, b] of entries(sets.tts)) add(id, 'tts', b, ['speech']);
+    }
   }
 
   /** Models that can do `task`, default first. */
@@ -95,19 +102,12 @@ export class ModelTable {
     if (!first) {
       throw new ApiError(
         501,
-        `No model that can serve ${endpoint} is loaded. Start the server with one (for example \`llama-pajamas serve --${cliFlag(task)} <model>\`).`,
+        `No model that can serve ${endpoint} is loaded. Start the server with one (for example \`llama-pajamas serve --${serveFlagFor(task) ?? task} <model>\`).`,
         { code: 'model_not_loaded', param: 'model' },
       );
     }
     return first as unknown as ServedModel<B>;
   }
-}
-
-function cliFlag(task: ServedTask): string {
-  if (task === 'transcribe' || task === 'translate') return 'stt';
-  if (task === 'speech') return 'tts';
-  if (task === 'embed_text') return 'embed';
-  return task;
 }
 
 const OPENAI_ALIASES = /^(whisper-|gpt-4o(-mini)?-(transcribe|tts)|tts-|text-embedding-|gpt-)/;

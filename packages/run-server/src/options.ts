@@ -1,5 +1,5 @@
-import type { STTBackend, TTSBackend, VisionBackend } from '@llama-pajamas/run-core';
 import type { FastifyServerOptions } from 'fastify';
+import type { TaskBackends } from './tasks.js';
 
 /**
  * Backends for one task: a single backend, an array (named by `modelId`), a record or a Map of name → backend.
@@ -60,12 +60,12 @@ export interface MultimodalAppOptions {
   openapi?: boolean;
 }
 
-/** What {@link createMultimodalApp} takes: backends for any mix of tasks (none is required), and options. */
-export interface MultimodalAppConfig {
-  /** Vision backends; each route uses those whose `capabilities` fit (detect, classify, embed). */
-  vision?: BackendSet<VisionBackend>;
-  stt?: BackendSet<STTBackend>;
-  tts?: BackendSet<TTSBackend>;
+/**
+ * What {@link createMultimodalApp} and {@link multimodalPlugin} take: backends for any mix of kinds, one key per
+ * entry of the task table (`vision`: each route uses those whose `capabilities` fit; `stt`; `tts`), none required,
+ * and options.
+ */
+export interface MultimodalAppConfig extends TaskBackends {
   options?: MultimodalAppOptions;
 }
 

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import encode from '@audio/encode';
-import { resample } from '@llama-pajamas/run-core';
+import { encodePcm16, encodeWav, resample } from '@llama-pajamas/run-core';
 import { ApiError } from '../errors.js';
 
 /** Output formats of `/v1/audio/speech`. */
@@ -39,38 +39,16 @@ export interface AudioEncoderOptions {
   ffmpegPath?: string | false;
 }
 
-/** Converts float samples to signed 16-bit little-endian bytes (clipped). */
-export function floatToPcm16(samples: Float32Array): Uint8Array {
-  const out = new Uint8Array(samples.length * 2);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < samples.length; i++) {
-    const v = Math.max(-1, Math.min(1, samples[i] ?? 0));
-    view.setInt16(i * 2, Math.round(v < 0 ? v * 0x8000 : v * 0x7fff), true);
-  }
-  return out;
-}
-
-/** A 44-byte PCM16 mono WAV header; `dataBytes` undefined writes the open-ended sizes used for streams. */
-export function wavHeader(sampleRate: number, dataBytes?: number): Uint8Array {
-  const h = new Uint8Array(44);
-  const v = new DataView(h.buffer);
-  const ascii = (o: number, s: string): void => {
-    for (let i = 0; i < s.length; i++) h[o + i] = s.charCodeAt(i);
-  };
-  ascii(0, 'RIFF');
-  v.setUint32(4, dataBytes === undefined ? 0xffffffff : 36 + dataBytes, true);
-  ascii(8, 'WAVE');
-  ascii(12, 'fmt ');
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, sampleRate, true);
-  v.setUint32(28, sampleRate * 2, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  ascii(36, 'data');
-  v.setUint32(40, dataBytes === undefined ? 0xffffffff : dataBytes, true);
-  return h;
+/**
+ * The 44-byte header of a streamed PCM16 mono WAV: run-core's `encodeWav` header with the RIFF and data sizes set
+ * to 0xFFFFFFFF (unknown length), as streaming encoders write it.
+ */
+function streamingWavHeader(sampleRate: number): Uint8Array {
+  const header = encodeWav({ samples: new Float32Array(0), sampleRate });
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  view.setUint32(4, 0xffffffff, true);
+  view.setUint32(40, 0xffffffff, true);
+  return header;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -104,7 +82,7 @@ export async function createAudioEncoder(
       return {
         format,
         contentType,
-        push: (s) => Promise.resolve(floatToPcm16(s.length === 0 ? s : resample(s, sampleRate, PCM_SAMPLE_RATE))),
+        push: (s) => Promise.resolve(encodePcm16(s.length === 0 ? s : resample(s, sampleRate, PCM_SAMPLE_RATE))),
         end: () => Promise.resolve(EMPTY),
       };
     case 'wav': {
@@ -114,25 +92,30 @@ export async function createAudioEncoder(
           format,
           contentType,
           push: (s) => {
-            const body = floatToPcm16(s);
+            const body = encodePcm16(s);
             if (started) return Promise.resolve(body);
             started = true;
-            return Promise.resolve(concat([wavHeader(sampleRate), body]));
+            return Promise.resolve(concat([streamingWavHeader(sampleRate), body]));
           },
-          end: () => Promise.resolve(started ? EMPTY : wavHeader(sampleRate)),
+          end: () => Promise.resolve(started ? EMPTY : streamingWavHeader(sampleRate)),
         };
       }
-      const parts: Uint8Array[] = [];
+      const parts: Float32Array[] = [];
       return {
         format,
         contentType,
         push: (s) => {
-          parts.push(floatToPcm16(s));
+          parts.push(s);
           return Promise.resolve(EMPTY);
         },
         end: () => {
-          const body = concat(parts);
-          return Promise.resolve(concat([wavHeader(sampleRate, body.byteLength), body]));
+          const samples = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+          let at = 0;
+          for (const p of parts) {
+            samples.set(p, at);
+            at += p.length;
+          }
+          return Promise.resolve(encodeWav({ samples, sampleRate }));
         },
       };
     }

@@ -1,18 +1,11 @@
-import type {
-  ClassificationResult,
-  ClassifyOptions,
-  DetectionResult,
-  DetectOptions,
-  EmbeddingResult,
-  TextInput,
-  VisionBackend,
-} from '@llama-pajamas/run-core';
+import type { ClassifyOptions, DetectOptions, TextInput, VisionBackend } from '@llama-pajamas/run-core';
 import type { FastifyInstance } from 'fastify';
-import { MicroBatcher } from '../batcher.js';
-import { raceSignal, requestSignal, type RouteContext } from '../context.js';
-import { ApiError, badParam } from '../errors.js';
+import type { RouteContext } from '../context.js';
+import { badParam } from '../errors.js';
 import { readImageInput } from '../image-input.js';
-import type { ServedModel, ServedTask } from '../models.js';
+import { beginTask } from '../task-call.js';
+import { registerEmbeddingsRoute } from './embeddings.js';
+import { toClassification, toDetection, toEmbedding } from './image-results.js';
 
 type ImageField = string | string[];
 
@@ -47,57 +40,7 @@ const imageSchema = {
   description: 'base64, data: URL or http(s) URL (when the server allows URLs); an array for a batch',
 };
 
-function round(n: number, d = 4): number {
-  const p = 10 ** d;
-  return Math.round(n * p) / p;
-}
-
-/** Encodes a float vector as OpenAI's base64 (little-endian float32 bytes). */
-export function embeddingToBase64(v: Float32Array): string {
-  const le = new Float32Array(v);
-  return Buffer.from(le.buffer, le.byteOffset, le.byteLength).toString('base64');
-}
-
-function toDetection(result: DetectionResult, index: number): Record<string, unknown> {
-  return {
-    object: 'image.detection',
-    index,
-    width: result.imageWidth,
-    height: result.imageHeight,
-    detections: result.detections.map((d) => ({
-      class_id: d.classId,
-      class_name: d.label,
-      confidence: round(d.confidence),
-      box: { x1: round(d.box.x1, 2), y1: round(d.box.y1, 2), x2: round(d.box.x2, 2), y2: round(d.box.y2, 2) },
-    })),
-  };
-}
-
-function toClassification(result: ClassificationResult, index: number): Record<string, unknown> {
-  return {
-    object: 'image.classification',
-    index,
-    width: result.imageWidth,
-    height: result.imageHeight,
-    predictions: result.predictions.map((p) => ({
-      class_id: p.classId,
-      class_name: p.label,
-      score: round(p.score, 6),
-    })),
-  };
-}
-
-function toEmbedding(result: EmbeddingResult, index: number, format: 'float' | 'base64'): Record<string, unknown> {
-  return {
-    object: 'embedding',
-    index,
-    source: result.source,
-    normalized: result.normalized,
-    embedding: format === 'base64' ? embeddingToBase64(result.embedding) : Array.from(result.embedding),
-  };
-}
-
-/** Registers `/v1/images/detect`, `/v1/images/classify` and `/v1/images/embed`. */
+/** Registers `/v1/images/detect`, `/v1/images/classify`, `/v1/images/embed` and `/v1/embeddings`. */
 export function registerImageRoutes(app: FastifyInstance, ctx: RouteContext): void {
   async function images(body: ImageBody, signal: AbortSignal): Promise<Uint8Array[]> {
     if (body.image === undefined)
@@ -127,41 +70,6 @@ export function registerImageRoutes(app: FastifyInstance, ctx: RouteContext): vo
     );
   }
 
-  /** Runs single images through the micro-batcher (when on) and arrays as one batch call. */
-  function run<R>(
-    model: ServedModel<VisionBackend>,
-    task: ServedTask,
-    key: string,
-    inputs: Uint8Array[],
-    batch: (inputs: Uint8Array[]) => Promise<R[]>,
-    signal: AbortSignal,
-  ): Promise<R[]> {
-    const first = inputs[0];
-    if (inputs.length === 1 && first && ctx.microBatch > 1) {
-      const id = `${task}:${key}`;
-      let batcher = model.batchers.get(id) as MicroBatcher<Uint8Array, R> | undefined;
-      if (!batcher) {
-        // One batcher per option set (the key), dropped when idle: a client that varies its options (confidence,
-        // zero-shot labels up to ~1 MB) would otherwise leave one batcher and its options behind per distinct value.
-        const created: MicroBatcher<Uint8Array, R> = new MicroBatcher<Uint8Array, R>(
-          model.queue,
-          ctx.microBatch,
-          (_k, xs) => batch(xs),
-          () => {
-            if (model.batchers.get(id) === created) model.batchers.delete(id);
-          },
-        );
-        batcher = created;
-        model.batchers.set(id, batcher as MicroBatcher<unknown, unknown>);
-      }
-      return raceSignal(batcher.submit(key, first, signal), signal).then((r) => [r]);
-    }
-    return raceSignal(
-      model.queue.run(() => batch(inputs), signal),
-      signal,
-    );
-  }
-
   const common = { model: { type: 'string' }, image: imageSchema };
 
   app.post<{ Body: DetectBody }>(
@@ -185,18 +93,17 @@ export function registerImageRoutes(app: FastifyInstance, ctx: RouteContext): vo
     },
     async (request, reply) => {
       const body = request.body;
-      const model = ctx.models.pick<VisionBackend>('detect', body.model, '/v1/images/detect');
-      const signal = requestSignal(request, reply, ctx.requestTimeoutMs);
-      const inputs = await images(body, signal);
+      const call = beginTask<VisionBackend>(ctx, request, reply, 'detect', body.model, '/v1/images/detect');
+      const inputs = await images(body, call.signal);
       const options: DetectOptions = {};
       if (body.confidence !== undefined) options.confidence = body.confidence;
       if (body.iou !== undefined) options.iou = body.iou;
       if (body.max_detections !== undefined) options.maxDetections = body.max_detections;
       if (body.classes !== undefined) options.classes = body.classes;
       if (body.agnostic !== undefined) options.agnostic = body.agnostic;
-      const key = JSON.stringify(options);
-      const results = await run(model, 'detect', key, inputs, (xs) => model.backend.batchDetect(xs, options), signal);
-      return { object: 'list', model: model.id, data: results.map(toDetection) };
+      const backend = call.model.backend;
+      const results = await call.batch(inputs, options, (xs, o) => backend.batchDetect(xs, o));
+      return { object: 'list', model: call.model.id, data: results.map(toDetection) };
     },
   );
 
@@ -223,21 +130,14 @@ export function registerImageRoutes(app: FastifyInstance, ctx: RouteContext): vo
     },
     async (request, reply) => {
       const body = request.body;
-      const model = ctx.models.pick<VisionBackend>('classify', body.model, '/v1/images/classify');
-      const signal = requestSignal(request, reply, ctx.requestTimeoutMs);
-      const inputs = await images(body, signal);
+      const call = beginTask<VisionBackend>(ctx, request, reply, 'classify', body.model, '/v1/images/classify');
+      const inputs = await images(body, call.signal);
       const options: ClassifyOptions & { labels?: readonly string[] } = {};
       if (body.top_k !== undefined) options.topK = body.top_k;
       if (body.labels !== undefined) options.labels = body.labels;
-      const results = await run(
-        model,
-        'classify',
-        JSON.stringify(options),
-        inputs,
-        (xs) => model.backend.batchClassify(xs, options),
-        signal,
-      );
-      return { object: 'list', model: model.id, data: results.map(toClassification) };
+      const backend = call.model.backend;
+      const results = await call.batch(inputs, options, (xs, o) => backend.batchClassify(xs, o));
+      return { object: 'list', model: call.model.id, data: results.map(toClassification) };
     },
   );
 
@@ -273,11 +173,9 @@ export function registerImageRoutes(app: FastifyInstance, ctx: RouteContext): vo
         );
       }
       const texts = body.input === undefined ? [] : Array.isArray(body.input) ? body.input : [body.input];
-      const model = ctx.models.pick<VisionBackend>(
-        texts.length > 0 && body.image === undefined ? 'embed_text' : 'embed',
-        body.model,
-        '/v1/images/embed',
-      );
+      const task = texts.length > 0 && body.image === undefined ? 'embed_text' : 'embed';
+      const call = beginTask<VisionBackend>(ctx, request, reply, task, body.model, '/v1/images/embed');
+      const { model, signal } = call;
       if (texts.length > 0 && !model.backend.capabilities.embedText) {
         throw badParam(
           'input',
@@ -287,7 +185,6 @@ export function registerImageRoutes(app: FastifyInstance, ctx: RouteContext): vo
       }
       if (texts.length > ctx.limits.embeddingInputs)
         throw badParam('input', `At most ${ctx.limits.embeddingInputs} texts per request.`);
-      const signal = requestSignal(request, reply, ctx.requestTimeoutMs);
       const inputs: (Uint8Array | TextInput)[] = body.image === undefined ? [] : await images(body, signal);
       for (const t of texts) {
         if (t.length > ctx.limits.embeddingChars)
@@ -299,89 +196,11 @@ export function registerImageRoutes(app: FastifyInstance, ctx: RouteContext): vo
         inputs.push({ text: t });
       }
       const options = { normalize: body.normalize ?? true, signal };
-      const results = await raceSignal(
-        model.queue.run(() => model.backend.batchEmbed(inputs, options), signal),
-        signal,
-      );
+      const results = await call.run(() => model.backend.batchEmbed(inputs, options));
       const format = body.encoding_format ?? 'float';
       return { object: 'list', model: model.id, data: results.map((r, i) => toEmbedding(r, i, format)) };
     },
   );
 
-  app.post<{
-    Body: {
-      model?: string;
-      input: string | string[] | number[] | number[][];
-      encoding_format?: 'float' | 'base64';
-      dimensions?: number;
-      user?: string;
-    };
-  }>(
-    '/v1/embeddings',
-    {
-      schema: {
-        summary: 'Text embeddings on CLIP-style models (OpenAI-compatible)',
-        tags: ['embeddings'],
-        body: {
-          type: 'object',
-          required: ['input'],
-          properties: {
-            model: { type: 'string' },
-            input: { anyOf: [{ type: 'string' }, { type: 'array', minItems: 1, items: { type: 'string' } }] },
-            encoding_format: { type: 'string', enum: ['float', 'base64'] },
-            dimensions: { type: 'integer', minimum: 1 },
-            user: { type: 'string' },
-          },
-        },
-      },
-    },
-    async (request, reply) => {
-      const body = request.body;
-      const model = ctx.models.pick<VisionBackend>('embed_text', body.model, '/v1/embeddings');
-      const texts = (Array.isArray(body.input) ? body.input : [body.input]) as string[];
-      if (texts.length > ctx.limits.embeddingInputs)
-        throw badParam('input', `At most ${ctx.limits.embeddingInputs} inputs per request.`);
-      for (const t of texts) {
-        if (t.length === 0) throw badParam('input', "'input' cannot contain an empty string.");
-        if (t.length > ctx.limits.embeddingChars)
-          throw badParam(
-            'input',
-            `An input is longer than ${ctx.limits.embeddingChars} characters.`,
-            'string_above_max_length',
-          );
-      }
-      const signal = requestSignal(request, reply, ctx.requestTimeoutMs);
-      const results = await raceSignal(
-        model.queue.run(
-          () =>
-            model.backend.batchEmbed(
-              texts.map((text) => ({ text })),
-              { normalize: true, signal },
-            ),
-          signal,
-        ),
-        signal,
-      );
-      const dims = results[0]?.embedding.length ?? 0;
-      if (body.dimensions !== undefined && body.dimensions !== dims) {
-        throw new ApiError(
-          400,
-          `The model '${model.id}' makes ${dims}-dimensional embeddings; 'dimensions' ${body.dimensions} is not supported.`,
-          { param: 'dimensions', code: 'invalid_value' },
-        );
-      }
-      const format = body.encoding_format ?? 'float';
-      const tokens = texts.reduce((n, t) => n + Math.ceil(t.length / 4), 0);
-      return {
-        object: 'list',
-        model: model.id,
-        data: results.map((r, index) => ({
-          object: 'embedding',
-          index,
-          embedding: format === 'base64' ? embeddingToBase64(r.embedding) : Array.from(r.embedding),
-        })),
-        usage: { prompt_tokens: tokens, total_tokens: tokens },
-      };
-    },
-  );
+  registerEmbeddingsRoute(app, ctx);
 }

@@ -29,7 +29,10 @@ export function registerMetaRoutes(app: FastifyInstance, ctx: RouteContext): voi
   );
   app.get(
     '/health',
-    { schema: { summary: 'Server and backend health (no API key needed)', tags: ['health'] } },
+    {
+      schema: { summary: 'Server and backend health (no API key needed)', tags: ['health'] },
+      config: { apiKey: false },
+    },
     () => ({
       status: 'ok',
       uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
