@@ -38,6 +38,10 @@ const keyMessage = document.getElementById('key-message');
 const serverInfo = document.getElementById('server-info');
 
 function askForKey(message: string): void {
+  if (serverInfo) serverInfo.textContent = 'Waiting for the API key.';
+  if (document.body.dataset.ready !== 'true') {
+    main.replaceChildren(h('p', { class: 'status' }, 'Enter the API key above to see what this server serves.'));
+  }
   if (!keyForm || !keyInput) return;
   keyForm.hidden = false;
   if (keyMessage) keyMessage.textContent = message;

@@ -80,8 +80,8 @@ export class TabList {
 
 const LANGS: readonly TabItem[] = [
   { id: 'curl', label: 'curl' },
-  { id: 'js', label: 'JavaScript (openai)' },
-  { id: 'python', label: 'Python (openai)' },
+  { id: 'js', label: 'JS SDK' },
+  { id: 'python', label: 'Python SDK' },
 ];
 
 /** "The code of this request": curl, JS SDK and Python SDK, copyable. */
@@ -102,6 +102,11 @@ export class CodePanel {
       'details',
       { class: 'code-panel' },
       h('summary', {}, 'Code for this request'),
+      h(
+        'p',
+        { class: 'hint' },
+        "The same request from a terminal, or from a program with OpenAI's SDKs (npm/pip openai).",
+      ),
       h('div', { class: 'code-head' }, this.tabs.element, copy, this.copied),
       this.pre,
     );

@@ -38,6 +38,31 @@ const PALETTE = [
 /** Label text height on screen, in CSS pixels (the overlay's units are image pixels). */
 const LABEL_PX = 13;
 
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+function overlaps(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+function labelText(d: ApiDetection): string {
+  return `${d.class_name} ${(d.confidence * 100).toFixed(0)}%`;
+}
+
+const LABEL_FONT = `600 ${LABEL_PX}px system-ui, sans-serif`;
+let measurer: CanvasRenderingContext2D | null | undefined;
+/** The on-screen width of a label, in CSS pixels. */
+function measure(text: string): number {
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer) return text.length * LABEL_PX * 0.62;
+  measurer.font = LABEL_FONT;
+  return measurer.measureText(text).width;
+}
+
 /** The Detect tab: boxes and labels drawn over the picked image, a confidence slider, the JSON, the time. */
 export function detectTab(ctx: TabContext): TabView {
   const picker = new ImagePicker('Image to detect objects in');
@@ -82,13 +107,27 @@ export function detectTab(ctx: TabContext): TabView {
     overlay.dataset.width = String(item.width);
     overlay.dataset.height = String(item.height);
     const shownWidth = image.clientWidth || item.width;
-    const font = (LABEL_PX * item.width) / shownWidth;
+    const scale = item.width / shownWidth;
+    const font = LABEL_PX * scale;
+    const labelH = font * 1.35;
+    // Place labels surest first, each where it does not cover a label already placed.
+    const placed: Rect[] = [];
+    const labels = new Map<ApiDetection, Rect>();
+    for (const d of [...drawOrder].reverse()) {
+      const w = (measure(labelText(d)) + 8) * scale;
+      const x = Math.max(0, Math.min(d.box.x1, item.width - w));
+      const candidates = [d.box.y1 - labelH, d.box.y1, d.box.y2, d.box.y2 - labelH]
+        .filter((y) => y >= 0 && y + labelH <= item.height)
+        .map((y) => ({ x, y, w, h: labelH }));
+      const rect = candidates.find((c) => !placed.some((p) => overlaps(c, p))) ??
+        candidates[0] ?? { x, y: Math.max(0, d.box.y1), w, h: labelH };
+      placed.push(rect);
+      labels.set(d, rect);
+    }
     for (const d of drawOrder) {
       const colour = PALETTE[d.class_id % PALETTE.length] ?? '#0072B2';
       const { x1, y1, x2, y2 } = d.box;
-      const text = `${d.class_name} ${(d.confidence * 100).toFixed(0)}%`;
-      const labelY = y1 - font * 1.3 >= 0 ? y1 - font * 1.3 : y1;
-      const labelWidth = text.length * font * 0.62 + font * 0.6;
+      const label = labels.get(d) ?? { x: x1, y: y1, w: 0, h: labelH };
       overlay.append(
         svg(
           'g',
@@ -102,8 +141,8 @@ export function detectTab(ctx: TabContext): TabView {
             'data-y2': y2,
           },
           svg('rect', { class: 'box', x: x1, y: y1, width: x2 - x1, height: y2 - y1, stroke: colour }),
-          svg('rect', { class: 'label-bg', x: x1, y: labelY, width: labelWidth, height: font * 1.3, fill: colour }),
-          svg('text', { x: x1 + font * 0.3, y: labelY + font * 1.02, 'font-size': font }, text),
+          svg('rect', { class: 'label-bg', x: label.x, y: label.y, width: label.w, height: label.h, fill: colour }),
+          svg('text', { x: label.x + 4 * scale, y: label.y + font * 1.05, 'font-size': font }, labelText(d)),
         ),
       );
       list.append(

@@ -121,7 +121,7 @@ export function speakTab(ctx: TabContext): TabView {
   const speed = h('input', { type: 'range', min: 0.25, max: 4, step: 0.05, value: 1, id: 'speak-speed' });
   const speedValue = h('output', { for: speed.id }, '1.00×');
   const format = h('select', {}, ...FORMATS.map((f) => h('option', { value: f }, f)));
-  const stream = h('input', { type: 'checkbox', id: 'speak-stream' });
+  const stream = h('input', { type: 'checkbox', id: 'speak-stream', disabled: true });
   const streamHint = h('small', { class: 'hint', id: 'speak-stream-hint' });
   const status = new StatusLine();
   const player = h('audio', { controls: true, hidden: true, 'data-testid': 'speech-audio' });
@@ -135,6 +135,8 @@ export function speakTab(ctx: TabContext): TabView {
   function syncStream(): void {
     const f = format.value as Format;
     const ok = canStream(f);
+    // On by default wherever the browser can play the format as it arrives.
+    if (ok && stream.disabled) stream.checked = true;
     stream.disabled = !ok;
     if (!ok) stream.checked = false;
     streamHint.textContent = ok
