@@ -1,12 +1,39 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllBackends, unloadAll, type TestBackends } from './backends.js';
 import { fixtures } from './fixtures.js';
-import { hasChromium, launchChromium, screenshots, startPlaygroundServer, VIEWPORTS, watchErrors } from './harness.js';
+import {
+  ARTIFACTS,
+  hasChromium,
+  launchChromium,
+  screenshots,
+  startPlaygroundServer,
+  VIEWPORTS,
+  watchErrors,
+} from './harness.js';
 
 const KEY = 'sk-playground-test';
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** One axe-core finding, as the test reports it. */
+interface AxeFinding {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+declare const axe: {
+  run(
+    context: Document,
+    options: object,
+  ): Promise<{
+    violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+    passes: { id: string }[];
+  }>;
+};
 
 /** The parts of the API's answers the tests compare with the page. */
 interface DetectJson {
@@ -200,6 +227,17 @@ describe.skipIf(!hasChromium)('the playground in Chromium against a real server'
       );
     expect(shown).toEqual(reference.data[0]!.predictions.map((p) => [p.class_name, p.score]));
     await screenshots(page, 'classify');
+
+    // CLIP: the labels field appears, and the bars score the image against the typed labels.
+    await expect(page.locator('[data-panel=classify] textarea').isVisible()).resolves.toBe(false);
+    await page.selectOption('[data-panel=classify] select', 'clip');
+    await page.fill('[data-panel=classify] textarea', 'a dog\na bicycle\na bird');
+    await page.click('[data-panel=classify] button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-panel=classify] .bars li').length === 3);
+    const zeroShot = await page
+      .locator('[data-panel=classify] .bars li')
+      .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.label).sort());
+    expect(zeroShot).toEqual(['a bicycle', 'a bird', 'a dog']);
   });
 
   it('embed: two images → their cosine, as computed from the API’s embeddings', async () => {
@@ -333,6 +371,87 @@ describe.skipIf(!hasChromium)('the playground in Chromium against a real server'
       mse ? /^First audio after/ : /KiB of mp3 in/,
     );
     await screenshots(page, 'speak');
+  });
+
+  it('camera and microphone (Chromium fake devices): a photo is detected, a recording is transcribed', async () => {
+    await context.grantPermissions(['camera', 'microphone'], { origin: base });
+    await page.click('[role=tab][data-tab=detect]');
+    await page.click('[data-panel=detect] button:text("Use camera")');
+    await page.waitForFunction(() => {
+      const v = document.querySelector<HTMLVideoElement>('[data-panel=detect] .camera video');
+      return v !== null && v.videoWidth > 0;
+    });
+    await page.click('[data-panel=detect] button:text("Take photo")');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=timing]')?.textContent?.startsWith('Answered'),
+    );
+    await expect(page.locator('[data-panel=detect] .stage-image').getAttribute('alt')).resolves.toContain('camera.jpg');
+    await expect(page.locator('[data-panel=detect] .camera video').count()).resolves.toBe(0);
+
+    await page.click('[role=tab][data-tab=transcribe]');
+    const record = page.locator('[data-panel=transcribe] button:text("Record")');
+    await record.click();
+    await page.waitForSelector('[data-panel=transcribe] button[aria-pressed=true]');
+    await page.waitForTimeout(1500);
+    const upload = page.waitForRequest((r) => r.url().endsWith('/v1/audio/transcriptions'));
+    await page.click('[data-panel=transcribe] button:text("Stop recording")');
+    expect((await upload).headers()['content-type']).toMatch(/^multipart\/form-data/);
+    // The server decodes the browser's WebM/Opus recording and answers (the fake microphone plays a tone).
+    await page.waitForFunction(
+      () => {
+        const state = document.querySelector<HTMLElement>('[data-panel=transcribe] .transcript')?.dataset.state;
+        return state === 'done' || state === 'error';
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
+    await expect(
+      page.locator('[data-panel=transcribe] .transcript').getAttribute('data-state'),
+      (await page.locator('[data-panel=transcribe] .status').textContent()) ?? '',
+    ).resolves.toBe('done');
+    await expect(page.locator('[data-panel=transcribe] .snippet code').textContent()).resolves.toContain(
+      'file=@recording.webm',
+    );
+  });
+
+  it('passes axe-core (WCAG 2 A and AA: labels, names, contrast) on every tab: desktop, phone, dark scheme', async () => {
+    // DevTools evaluation is not subject to the page's CSP, so axe can be injected without loosening it.
+    await page.evaluate(axeSource);
+    const findings: Record<string, AxeFinding[]> = {};
+    const modes = [
+      ['desktop', VIEWPORTS.desktop, 'light'],
+      ['phone', VIEWPORTS.phone, 'light'],
+      ['desktop-dark', VIEWPORTS.desktop, 'dark'],
+    ] as const;
+    for (const [label, size, colorScheme] of modes) {
+      await page.setViewportSize(size);
+      await page.emulateMedia({ colorScheme });
+      for (const tab of ['detect', 'classify', 'embed', 'transcribe', 'speak']) {
+        await page.click(`[role=tab][data-tab=${tab}]`);
+        const found = await page.evaluate(async () => {
+          const result = await axe.run(document, {
+            runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] },
+          });
+          return {
+            passed: result.passes.map((p) => p.id),
+            violations: result.violations.map((v) => ({
+              id: v.id,
+              impact: v.impact,
+              help: v.help,
+              targets: v.nodes.map((n) => n.target.join(' ')),
+            })),
+          };
+        });
+        // axe really checked the things that matter here.
+        expect(found.passed).toEqual(expect.arrayContaining(['label', 'color-contrast', 'button-name']));
+        if (found.violations.length > 0) findings[`${tab}@${label}`] = found.violations;
+      }
+    }
+    await page.click('[role=tab][data-tab=transcribe]');
+    await page.screenshot({ path: `${ARTIFACTS}transcribe-dark-desktop.png`, fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize(VIEWPORTS.desktop);
+    expect(findings).toEqual({});
   });
 
   it('raised no page errors', () => {

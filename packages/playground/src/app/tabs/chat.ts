@@ -16,6 +16,7 @@ export function chatTab(ctx: TabContext): TabView {
   const input = h('textarea', { rows: 3, placeholder: 'Ask something…' });
   const log = h('ol', { class: 'chat-log', 'aria-label': 'Conversation', 'aria-live': 'polite' });
   const status = new StatusLine();
+  status.info('Ask something: the answer streams in.');
   const send = h('button', { type: 'submit' }, 'Send');
   const stop = h('button', { type: 'button', class: 'secondary', disabled: true }, 'Stop');
   const clear = h('button', { type: 'button', class: 'secondary' }, 'New chat');

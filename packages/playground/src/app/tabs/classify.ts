@@ -28,6 +28,7 @@ export function classifyTab(ctx: TabContext): TabView {
     'CLIP-style model: scores the image against these texts instead of its own classes.',
   );
   const status = new StatusLine();
+  status.info('Choose an image: its top classes appear here.');
   const results = h('div', { class: 'results' });
   const code = new CodePanel();
   const button = h('button', { type: 'submit' }, 'Classify');

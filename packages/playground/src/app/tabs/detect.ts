@@ -77,6 +77,7 @@ export function detectTab(ctx: TabContext): TabView {
   });
   const sliderValue = h('output', {}, '0.25');
   const status = new StatusLine();
+  status.info('Pick, drop or paste an image, or use the camera: the boxes are drawn on it.');
   const image = h('img', { class: 'stage-image', alt: '' });
   const overlay = svg('svg', { class: 'overlay', 'aria-hidden': 'true', preserveAspectRatio: 'none' });
   const stage = h('div', { class: 'stage', hidden: true }, image, overlay);

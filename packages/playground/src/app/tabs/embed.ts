@@ -36,6 +36,7 @@ export function embedTab(ctx: TabContext): TabView {
     'CLIP-style model: embeds the texts with /v1/embeddings.',
   );
   const status = new StatusLine();
+  status.info('Choose image A and B to compare them (or type texts for a CLIP model).');
   const results = h('div', { class: 'results' });
   const code = new CodePanel();
 

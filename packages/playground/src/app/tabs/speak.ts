@@ -124,6 +124,7 @@ export function speakTab(ctx: TabContext): TabView {
   const stream = h('input', { type: 'checkbox', id: 'speak-stream', disabled: true });
   const streamHint = h('small', { class: 'hint', id: 'speak-stream-hint' });
   const status = new StatusLine();
+  status.info('Type some text and select Speak.');
   const player = h('audio', { controls: true, hidden: true, 'data-testid': 'speech-audio' });
   const downloads = h('div', { class: 'row downloads' });
   const code = new CodePanel();

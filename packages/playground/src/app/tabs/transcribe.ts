@@ -30,6 +30,7 @@ export function transcribeTab(ctx: TabContext): TabView {
   const record = h('button', { type: 'button', class: 'secondary' }, 'Record');
   const player = h('audio', { controls: true, preload: 'metadata', hidden: true });
   const status = new StatusLine();
+  status.info('Choose a file or record: the transcript streams in here.');
   const transcript = h('p', { class: 'transcript', 'aria-live': 'polite', 'data-state': 'idle' });
   const segmentList = h('ol', { class: 'segments', 'aria-label': 'Segments (select one to play from there)' });
   const downloads = h('div', { class: 'row downloads' });
