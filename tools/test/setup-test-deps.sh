@@ -26,3 +26,4 @@ if [ -f packages/run-server/test/python/setup.sh ]; then
 fi
 
 bash tools/test/setup-playground.sh
+bash tools/test/setup-llm.sh

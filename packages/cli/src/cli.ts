@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerChatCommand } from './commands/chat.js';
 import { registerServeCommand } from './commands/serve.js';
 
 const program = new Command('llama-pajamas')
@@ -9,6 +10,7 @@ const program = new Command('llama-pajamas')
   .showHelpAfterError();
 
 registerServeCommand(program);
+registerChatCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`llama-pajamas: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -3,6 +3,7 @@ import { basename, resolve as resolvePath } from 'node:path';
 import type { ModelBackend, STTBackend, TTSBackend, VisionBackend } from '@llama-pajamas/run-core';
 import { playgroundPlugin } from '@llama-pajamas/playground';
 import * as onnx from '@llama-pajamas/run-onnx';
+import { loadLlamaModel } from '@llama-pajamas/run-llama';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   multimodalFastifyOptions,
@@ -51,7 +52,7 @@ export function parseModelSpec(task: ServeTask, value: string): ModelSpec {
   const named = eq > 0 && !value.slice(0, eq).includes('/');
   const path = named ? value.slice(eq + 1) : value;
   if (path.length === 0) throw new Error(`--${task} needs a model path (or name=path), got '${value}'.`);
-  const name = named ? value.slice(0, eq) : basename(path).replace(/\.(onnx|mlpackage|mlmodel)$/i, '');
+  const name = named ? value.slice(0, eq) : basename(path).replace(/\.(onnx|mlpackage|mlmodel|gguf)$/i, '');
   return { task, name, path: resolvePath(path) };
 }
 
@@ -80,6 +81,7 @@ const LOADERS: { [K in ModelKind]: (spec: ModelSpec) => Promise<BackendOf<K>> } 
   vision: (spec) => loader('loadVisionModel')(spec.path, { task: spec.task, modelId: spec.name, ...spec.options }),
   stt: (spec) => loader('loadSpeechToText')(spec.path, { ...spec.options }),
   tts: (spec) => loader('loadTextToSpeech')(spec.path, { ...spec.options }),
+  llm: (spec) => loadLlamaModel(spec.path, { modelId: spec.name, ...spec.options }),
 };
 
 const FLAG_KINDS = new Map<string, ModelKind>(SERVE_FLAGS.map((f) => [f.flag, f.kind]));

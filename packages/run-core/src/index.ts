@@ -28,3 +28,6 @@ export * from './families/piper/config.js';
 export * from './families/piper/espeak.js';
 export * from './families/piper/phonemes.js';
 export * from './families/piper/piper-tts.js';
+export * from './types/llm.js';
+export * from './backends/llm-errors.js';
+export * from './backends/llm-backend.js';

@@ -96,6 +96,13 @@ export const RUN_ERROR_STATUS: Readonly<Record<RunErrorCode, { status: number; t
   ERR_RUN_COREML_BINDING_NOT_FOUND: { status: 501, type: 'not_implemented_error' },
   ERR_RUN_CONVERTER_PYTHON_NOT_FOUND: { status: 501, type: 'not_implemented_error' },
   ERR_RUN_CONVERTER_FAILED: { status: 500, type: 'server_error' },
+  // Chat models (run-core LLM_ERROR_CODES; run-llama's own codes).
+  ERR_RUN_LLM_CONTEXT_OVERFLOW: { status: 400, type: 'invalid_request_error' },
+  ERR_RUN_LLM_SCHEMA_UNSUPPORTED: { status: 400, type: 'invalid_request_error' },
+  ERR_RUN_LLM_INVALID_MESSAGES: { status: 400, type: 'invalid_request_error' },
+  ERR_RUN_LLM_UNSUPPORTED_FEATURE: { status: 400, type: 'invalid_request_error' },
+  ERR_RUN_LLAMA_MODEL_LOAD: { status: 500, type: 'server_error' },
+  ERR_RUN_LLAMA_RUNTIME: { status: 501, type: 'not_implemented_error' },
 };
 
 /** Fastify and @fastify/multipart error codes mapped to statuses (everything else from Fastify keeps its own). */

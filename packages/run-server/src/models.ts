@@ -59,7 +59,7 @@ export class ModelTable {
           kind,
           backend,
           tasks: spec.servedTasks(backend),
-          queue: new WorkQueue(queue),
+          queue: new WorkQueue({ ...queue, concurrency: spec.concurrency?.(backend) ?? queue.concurrency }),
           batchers: new Map(),
         });
       }

@@ -18,10 +18,11 @@
  * entry; the cli then needs only a loader for the new kind (its `LOADERS` table in `packages/cli/src/serve.ts`,
  * which the type checker asks for).
  */
-import type { ModelBackend, STTBackend, TTSBackend, VisionBackend } from '@llama-pajamas/run-core';
+import type { LLMBackend, ModelBackend, STTBackend, TTSBackend, VisionBackend } from '@llama-pajamas/run-core';
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from './context.js';
 import type { BackendSet } from './options.js';
+import { registerChatRoutes } from './routes/chat.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerSpeechRoutes } from './routes/speech.js';
 import { registerTranscriptionRoutes } from './routes/transcriptions.js';
@@ -52,6 +53,8 @@ export interface ModelKindSpec<
   readonly flags: readonly ServeFlagSpec<T, F>[];
   /** Registers the kind's HTTP routes (registered whether or not a model is loaded: they answer 501 then). */
   readonly routes: (app: FastifyInstance, ctx: RouteContext) => void;
+  /** Requests one backend runs at once, when the backend knows (default: the server's `concurrency` option). */
+  readonly concurrency?: (backend: B) => number;
 }
 
 /**
@@ -101,6 +104,15 @@ export const MODEL_KINDS = {
     servedTasks: () => ['speech'],
     flags: [{ flag: 'tts', tasks: ['speech'], help: 'text-to-speech voice, e.g. a Piper .onnx ([name=]path)' }],
     routes: registerSpeechRoutes,
+  }),
+  llm: defineModelKind<LLMBackend>()({
+    label: 'chat models',
+    tasks: ['chat'],
+    servedTasks: () => ['chat'],
+    flags: [{ flag: 'chat', tasks: ['chat'], help: 'chat model, a GGUF file ([name=]path)' }],
+    routes: registerChatRoutes,
+    // One context sequence per running request: the queue runs as many as the backend has.
+    concurrency: (b) => b.parallelism,
   }),
 } as const;
 

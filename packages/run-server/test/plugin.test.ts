@@ -108,13 +108,14 @@ describe('multimodalPlugin', () => {
 
 describe('the task table', () => {
   it('names every kind, task and serve flag once', () => {
-    expect(Object.keys(MODEL_KINDS)).toEqual(['vision', 'stt', 'tts']);
+    expect(Object.keys(MODEL_KINDS)).toEqual(['vision', 'stt', 'tts', 'llm']);
     expect(SERVE_FLAGS.map((f) => `${f.kind}:${f.flag}`)).toEqual([
       'vision:detect',
       'vision:classify',
       'vision:embed',
       'stt:stt',
       'tts:tts',
+      'llm:chat',
     ]);
     const tasks = Object.values(MODEL_KINDS).flatMap((k) => [...k.tasks]);
     expect(new Set(tasks).size).toBe(tasks.length);
@@ -122,12 +123,12 @@ describe('the task table', () => {
     expect(serveFlagFor('translate')).toBe('stt');
     expect(serveFlagFor('embed_text')).toBe('embed');
     // The types follow the table: config keys, backend types, task and flag names.
-    expectTypeOf<ServeFlag>().toEqualTypeOf<'detect' | 'classify' | 'embed' | 'stt' | 'tts'>();
+    expectTypeOf<ServeFlag>().toEqualTypeOf<'detect' | 'classify' | 'embed' | 'stt' | 'tts' | 'chat'>();
     expectTypeOf<ServedTask>().toEqualTypeOf<
-      'detect' | 'classify' | 'embed' | 'embed_text' | 'transcribe' | 'translate' | 'speech'
+      'detect' | 'classify' | 'embed' | 'embed_text' | 'transcribe' | 'translate' | 'speech' | 'chat'
     >();
     expectTypeOf<BackendOf<'vision'>>().toEqualTypeOf<VisionBackend>();
-    expectTypeOf<keyof MultimodalAppConfig>().toEqualTypeOf<'vision' | 'stt' | 'tts' | 'options'>();
+    expectTypeOf<keyof MultimodalAppConfig>().toEqualTypeOf<'vision' | 'stt' | 'tts' | 'llm' | 'options'>();
   });
 
   it('refuses two models with one name with a typed error', () => {
