@@ -109,7 +109,7 @@ describe('llama-pajamas serve', () => {
     expect(await new Promise<number | null>((r) => child.on('exit', r))).toBe(0);
     const flags = [...help.matchAll(/^\s+--([a-z]+) <model>\s+(.+)$/gm)].map((m) => [m[1], m[2]]);
     expect(flags).toEqual(SERVE_FLAGS.map((f) => [f.flag, f.help]));
-    expect(flags.map(([f]) => f)).toEqual(['detect', 'classify', 'embed', 'stt', 'tts']);
+    expect(flags.map(([f]) => f)).toEqual(['detect', 'classify', 'embed', 'stt', 'tts', 'chat']);
   });
 
   it('refuses two models with one name before loading any', async () => {
