@@ -382,8 +382,10 @@ describe.skipIf(!hasChromium)('the playground in Chromium against a real server'
       return v !== null && v.videoWidth > 0;
     });
     await page.click('[data-panel=detect] button:text("Take photo")');
-    await page.waitForFunction(() =>
-      document.querySelector('[data-testid=timing]')?.textContent?.startsWith('Answered'),
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-panel=detect] .stage-image')?.getAttribute('alt')?.startsWith('camera.jpg') &&
+        document.querySelector('[data-testid=timing]')?.textContent?.startsWith('Answered'),
     );
     await expect(page.locator('[data-panel=detect] .stage-image').getAttribute('alt')).resolves.toContain('camera.jpg');
     await expect(page.locator('[data-panel=detect] .camera video').count()).resolves.toBe(0);

@@ -44,7 +44,9 @@ function askForKey(message: string): void {
   }
   if (!keyForm || !keyInput) return;
   keyForm.hidden = false;
-  if (keyMessage) keyMessage.textContent = message;
+  // The flag name in <code> so that it never breaks at its dashes.
+  const [before, after] = message.split('--api-key');
+  keyMessage?.replaceChildren(before ?? message, ...(after === undefined ? [] : [h('code', {}, '--api-key'), after]));
   keyInput.focus();
 }
 

@@ -274,15 +274,25 @@ export class ImagePicker {
   }
 }
 
-/** A list of labelled bars (scores in 0..1): top-k predictions, similarities. */
+/**
+ * A list of labelled bars: scores in 0..1 (top-k predictions), or with `signed` similarities in -1..1 drawn from
+ * the middle of the track (left for negative values).
+ */
 export function bars(
   items: readonly { label: string; value: number; text?: string }[],
   label: string,
+  options: { signed?: boolean } = {},
 ): HTMLOListElement {
-  const list = h('ol', { class: 'bars', 'aria-label': label });
+  const list = h('ol', { class: options.signed ? 'bars signed' : 'bars', 'aria-label': label });
   for (const item of items) {
-    const fill = h('span', { class: 'bar-fill' });
-    fill.style.width = `${Math.max(0, Math.min(1, item.value)) * 100}%`;
+    const fill = h('span', { class: item.value < 0 ? 'bar-fill negative' : 'bar-fill' });
+    if (options.signed) {
+      const v = Math.max(-1, Math.min(1, item.value));
+      fill.style.left = `${50 + Math.min(0, v) * 50}%`;
+      fill.style.width = `${Math.abs(v) * 50}%`;
+    } else {
+      fill.style.width = `${Math.max(0, Math.min(1, item.value)) * 100}%`;
+    }
     list.append(
       h(
         'li',

@@ -172,6 +172,7 @@ export function detectTab(ctx: TabContext): TabView {
     stage.hidden = false;
     status.info('Detecting…');
     json.textContent = '';
+    timing.textContent = '';
     const body = { model: model.value, confidence: REQUEST_FLOOR };
     code.update(imageSnippet(ctx.target(), '/v1/images/detect', body, [picked.name]));
     try {

@@ -103,7 +103,7 @@ export function embedTab(ctx: TabContext): TabView {
         const c = cosine(va, vb);
         parts.push(
           h('h4', {}, 'Image A vs image B'),
-          bars([{ label: 'cosine(A, B)', value: c, text: c.toFixed(4) }], 'Image similarity'),
+          bars([{ label: 'cosine(A, B)', value: c, text: c.toFixed(4) }], 'Image similarity', { signed: true }),
         );
         parts[parts.length - 1]?.setAttribute('data-testid', 'cosine');
       }
@@ -116,6 +116,7 @@ export function embedTab(ctx: TabContext): TabView {
               return { label: t, value: c, text: c.toFixed(4) };
             }),
             'Image-to-text similarity',
+            { signed: true },
           ),
         );
       }
