@@ -94,6 +94,40 @@ export default tseslint.config(
     },
   },
   {
+    files: ['packages/playground/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['vitest', 'onnxruntime-node'],
+          patterns: [
+            {
+              group: ['@llama-pajamas/run-onnx', '@llama-pajamas/run-coreml', '@llama-pajamas/run-server'],
+              message: 'The playground is served next to the API and talks to it over HTTP only.',
+            },
+            { group: ['@llama-pajamas/*/*'], message: 'No deep imports into another package.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/playground/src/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fastify', '@llama-pajamas/*'],
+              message: 'The page runs in the browser: public HTTP API only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/test/**/*.ts', 'tools/**/*.ts', 'tools/**/*.mjs'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -27,6 +27,7 @@ if [ -f packages/run-server/test/python/setup.sh ]; then
   bash packages/run-server/test/python/setup.sh
 fi
 
+bash tools/test/setup-playground.sh
 bash tools/test/setup-llm.sh
 bash tools/test/setup-models.sh
 bash tools/test/setup-coreml.sh

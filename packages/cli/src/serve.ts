@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve as resolvePath } from 'node:path';
 import type { ModelBackend, STTBackend, TTSBackend, VisionBackend } from '@llama-pajamas/run-core';
+import { playgroundPlugin } from '@llama-pajamas/playground';
 import * as onnx from '@llama-pajamas/run-onnx';
 import { loadLlamaModel } from '@llama-pajamas/run-llama';
+import Fastify, { type FastifyInstance } from 'fastify';
 import {
-  createMultimodalApp,
+  multimodalFastifyOptions,
+  multimodalPlugin,
   MODEL_KIND_NAMES,
   SERVE_FLAGS,
   type BackendOf,
@@ -35,6 +38,8 @@ export interface ServeConfig {
   /** Anything else run-server takes (limits, concurrency, maxQueue, requestTimeoutMs…). */
   server?: Omit<MultimodalAppOptions, 'apiKey' | 'allowUrlImages' | 'logger'>;
   logLevel?: string;
+  /** Serve the web playground at `/` and `/playground` (default `true`; `--no-playground` turns it off). */
+  playground?: boolean;
 }
 
 /**
@@ -89,7 +94,7 @@ export function isServeTask(value: unknown): value is ServeTask {
 
 /** What {@link startServer} returns: the app, the address it listens on, and the loaded models. */
 export interface RunningServer {
-  app: Awaited<ReturnType<typeof createMultimodalApp>>;
+  app: FastifyInstance;
   address: string;
   backends: { spec: ModelSpec; backend: ModelBackend; ms: number }[];
   /** Stops accepting requests, finishes those in flight, then unloads the models. */
@@ -138,17 +143,18 @@ export async function startServer(
     for (const b of backends) await b.backend.unload().catch(() => undefined);
     throw error;
   }
-  const app = await createMultimodalApp({
-    ...(Object.fromEntries(sets) as TaskBackends),
-    options: {
-      ...config.server,
-      apiKey: config.apiKey,
-      allowUrlImages: config.allowUrlImages ?? false,
-      logger: config.logLevel === undefined || config.logLevel === 'silent' ? false : { level: config.logLevel },
-    },
-  });
+  const options: MultimodalAppOptions = {
+    ...config.server,
+    apiKey: config.apiKey,
+    allowUrlImages: config.allowUrlImages ?? false,
+    logger: config.logLevel === undefined || config.logLevel === 'silent' ? false : { level: config.logLevel },
+  };
+  const app = Fastify(multimodalFastifyOptions(options));
+  await app.register(multimodalPlugin, { ...(Object.fromEntries(sets) as TaskBackends), options });
+  if (config.playground !== false) await app.register(playgroundPlugin);
   const address = await app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 8000 });
   log(`llama-pajamas listening on ${address}`);
+  if (config.playground !== false) log(`playground: ${address}/`);
   return {
     app,
     address,

@@ -33,6 +33,7 @@ interface ServeFlags {
   logLevel?: string;
   concurrency?: number;
   maxQueue?: number;
+  playground?: boolean;
 }
 
 /**
@@ -59,6 +60,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-queue <n>', 'requests waiting per model before 429', (v) => Number(v))
     .option('--log-level <level>', 'request log level (silent, info, debug…)', 'warn')
     .option('--config <file>', 'JSON config file (flags win)')
+    .option('--no-playground', 'do not serve the web playground at / and /playground')
     .action(async (flags: ServeFlags & Record<string, unknown>) => {
       const file: ServeConfig = flags.config ? await readConfigFile(flags.config) : { models: [] };
       const env = process.env;
@@ -71,6 +73,7 @@ export function registerServeCommand(program: Command): void {
         apiKey: flags.apiKey ?? file.apiKey ?? env.LLAMA_PAJAMAS_API_KEY,
         allowUrlImages: flags.allowUrlImages ?? file.allowUrlImages ?? false,
         logLevel: flags.logLevel ?? file.logLevel,
+        playground: flags.playground === false ? false : (file.playground ?? true),
         server: {
           ...file.server,
           ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
