@@ -36,7 +36,7 @@ describe.skipIf(noModel)('llama-pajamas chat and serve --chat (real GGUF)', () =
     const e = (await promisify(execFile)(process.execPath, [...src, 'chat', '--model', '/nope.gguf', 'hi'], {
       cwd: root,
     }).catch((x: unknown) => x)) as { code: number; stderr: string };
-    expect(e.code).toBe(1);
+    expect(e.code).toBe(3); // exit code 3: the model is missing (docs/cli.md)
     expect(e.stderr).toMatch(/No GGUF model file at '\/nope\.gguf'/);
   });
 

@@ -227,7 +227,10 @@ describe.skipIf(!existsSync(VOICE))(
       // One line per decoded 30 s window of speech (VAD drops the silences), the last one at 100 %.
       expect(t.stderr).toMatch(/^decoded 00:\d\d\.\d of 00:\d\d\.\d \(\d+%\)$/m);
       expect(t.stderr).toMatch(/\(100%\)\n$/);
-      expect(t.stdout.toLowerCase().match(/fox/g)?.length).toBeGreaterThanOrEqual(5);
+      expect(
+        t.stdout.toLowerCase().match(/fox/g)?.length ?? 0,
+        `stdout: ${t.stdout}\nstderr: ${t.stderr}`,
+      ).toBeGreaterThanOrEqual(5);
     });
   },
 );

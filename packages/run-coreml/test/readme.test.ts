@@ -1,11 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runReadmeExample } from '../../../tools/test/readme-example.js';
-import { golden } from './fixtures/index.js';
+import { fixtures, golden } from './fixtures/index.js';
 
 describe('README example', () => {
   it('runs against the built package and prints what it says', () => {
-    const out = runReadmeExample(fileURLToPath(new URL('..', import.meta.url)));
+    const out = runReadmeExample(fileURLToPath(new URL('..', import.meta.url)), {
+      'linear.mlpackage': fixtures.linear,
+      'linear_fp32.mlpackage': fixtures.linearFp32,
+      'linear.onnx': fixtures.linearOnnx,
+    });
     const lines = out.trim().split('\n');
     expect(lines.slice(0, 3)).toEqual([
       'input x float16 [1,4]',
