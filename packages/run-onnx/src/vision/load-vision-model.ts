@@ -701,7 +701,8 @@ async function build(path: string, options: LoadVisionModelOptions, modelId: str
       ? await loadManifestFile(manifestPath)
       : undefined;
   const onnxFiles = async (): Promise<string[]> => (await readdir(path)).filter((f) => f.endsWith('.onnx')).sort();
-  if (manifest) {
+  // A converted CLIP folder's manifest says zero-shot; the folder itself (config.json, onnx/) describes the towers.
+  if (manifest && !(manifest.task === 'zero-shot' && (await exists(join(path, 'config.json'))))) {
     let file = manifest.model ? resolve(path, manifest.model) : undefined;
     if (!file) {
       const files = await onnxFiles();
