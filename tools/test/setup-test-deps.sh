@@ -21,6 +21,8 @@ fi
 
 bash tools/fetch-test-voices.sh
 
+bash tools/test/setup-converters.sh
+
 if [ -f packages/run-server/test/python/setup.sh ]; then
   bash packages/run-server/test/python/setup.sh
 fi

@@ -26,6 +26,8 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--parity-inputs", type=Path, action="append", default=[], help="images / WAV / .txt files or folders")
         sp.add_argument("--min-weight-size", type=int, default=2048, help="smallest weight (elements) to compress")
         sp.add_argument("--overwrite", action="store_true")
+        sp.add_argument("--parity-threshold", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a parity threshold, e.g. maxProbDelta=0.001")
 
     y = sub.add_parser("yolo", help="Ultralytics YOLOv8/v11 .pt (detect, classify)")
     y.add_argument("--weights", required=True, type=Path)
@@ -47,6 +49,8 @@ def parser() -> argparse.ArgumentParser:
         common(sp)
     v = sub.add_parser("verify", help="macOS: run the CoreML packages of a converted folder against its PyTorch reference")
     v.add_argument("folder", type=Path)
+    i = sub.add_parser("inspect", help="describe a .mlpackage from its spec (I/O, states, metadata, ops, weight types)")
+    i.add_argument("package", type=Path)
     sub.add_parser("versions", help="print the installed tool versions")
     return p
 
@@ -56,6 +60,17 @@ def options(a: argparse.Namespace) -> Options:
     bad = [d for d in onnx if d not in ("fp32", "fp16", "int8")]
     if bad:
         raise ConvertError("ERR_RUN_CONVERTER_INVALID_OPTION", f"--onnx takes fp32, fp16, int8; got {', '.join(bad)}.")
+    from . import parity
+
+    for item in a.parity_threshold:
+        key, _, value = item.partition("=")
+        known = {k for t in parity.THRESHOLDS.values() for k in t}
+        try:
+            parity.OVERRIDES[key] = float(value)
+        except ValueError:
+            key = ""
+        if key not in known:
+            raise ConvertError("ERR_RUN_CONVERTER_INVALID_OPTION", f"--parity-threshold takes KEY=NUMBER with KEY one of {', '.join(sorted(known))}; got {item!r}.")
     family_args: dict = {}
     if a.command == "yolo":
         try:
@@ -90,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if a.command == "versions":
             emit("result", versions=versions())
+            return 0
+        if a.command == "inspect":
+            from .inspect_spec import inspect_package
+
+            emit("result", spec=inspect_package(a.package))
             return 0
         if a.command == "verify":
             from .verify import verify

@@ -106,7 +106,7 @@ def convert(opts: Options) -> dict:
         manifest = {
             "task": "classify",
             **({"model": files["onnx"][opts.onnx[0]]["file"]} if opts.onnx else {}),
-            "labels": "labels.txt",
+            "labels": labels,  # inline: the loader resolves label files next to the model file, not the manifest
             "output": "logits",
             "activation": activation,
             # completed by the TypeScript side from preprocessor_config.json with run-core's hfPreprocessSpec

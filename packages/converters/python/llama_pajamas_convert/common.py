@@ -328,7 +328,7 @@ def inline_shared_initializers(model):
     return model
 
 
-def cast_missed_inputs(model) -> None:
+def cast_missed_inputs(model, own_casts: set[str]) -> None:
     """onnxconverter-common sometimes leaves a float32 graph input wired straight into a now-FP16 node (CLIP's
     patch Conv): put the missing Cast in front of such consumers."""
     from onnx import TensorProto, helper
@@ -346,10 +346,11 @@ def cast_missed_inputs(model) -> None:
                 if name == inp.name:
                     n.input[i] = cast_out
         g.node.insert(0, helper.make_node("Cast", [inp.name], [cast_out], to=TensorProto.FLOAT16, name=f"{inp.name}_cast_fp16"))
-    # Casts the model itself makes to float32 (masks built with .to(dtype)) must now make float16
+    # Casts the model itself makes to float32 (masks built with .to(dtype)) must now make float16; the casts the
+    # converter added around the ops it keeps in float32 (Resize, Range …) stay as they are
     outputs = {o.name for o in g.output}
     for n in g.node:
-        if n.op_type == "Cast" and n.output[0] not in outputs:
+        if n.op_type == "Cast" and n.name in own_casts and n.output[0] not in outputs:
             for a in n.attribute:
                 if a.name == "to" and a.i == TensorProto.FLOAT:
                     a.i = TensorProto.FLOAT16
@@ -396,8 +397,10 @@ def onnx_variants(fp32_path: Path, dtypes: list[str]) -> dict[str, Path]:
         import onnx
         from onnxconverter_common import float16
 
-        m = float16.convert_float_to_float16(inline_shared_initializers(onnx.load(str(fp32_path))), keep_io_types=True)
-        cast_missed_inputs(m)
+        src = inline_shared_initializers(onnx.load(str(fp32_path)))
+        own_casts = {n.name for n in src.graph.node if n.op_type == "Cast"}
+        m = float16.convert_float_to_float16(src, keep_io_types=True)
+        cast_missed_inputs(m, own_casts)
         del m.graph.value_info[:]  # stale float32 entries for tensors the converter made FP16; ORT infers them again
         unify_mixed_float_inputs(m)
         dst = Path(f"{stem}{ONNX_SUFFIX['fp16']}.onnx")

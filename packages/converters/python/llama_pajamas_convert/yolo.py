@@ -163,7 +163,7 @@ def convert(opts: Options) -> dict:
             "task": task,
             **({"model": files["onnx"][opts.onnx[0]]["file"]} if opts.onnx else {}),
             **({"family": "ultralytics"} if task == "detect" else {"activation": "none"}),
-            "labels": "labels.txt",
+            "labels": [names[i] for i in sorted(names)],  # inline (labels.txt is kept for other tools)
             "output": out_name,
             "input": {"name": "images", "width": w, "height": h},
             "conversion": conversion_block("yolo", opts, precision, files, parity, {"metadata": metadata}),
