@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
+import { registerConvertCommand } from './commands/convert.js';
 import {
   parseModelSpec,
   readConfigFile,
@@ -110,6 +111,8 @@ program
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   });
+
+registerConvertCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`llama-pajamas: ${e instanceof Error ? e.message : String(e)}\n`);
