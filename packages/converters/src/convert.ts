@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from '@llama-pajamas/run-core';
 import { ConversionError, ConverterError, isConverterErrorCode } from './errors.js';
@@ -144,6 +145,13 @@ export function convertArgs(o: ConvertOptions): string[] {
  */
 export async function convert(options: ConvertOptions): Promise<ConvertResult> {
   const args = convertArgs(options);
+  if (!existsSync(options.source)) {
+    throw new ConverterError(
+      'ERR_RUN_CONVERTER_SOURCE_NOT_FOUND',
+      `No model at ${resolve(options.source)}: give an Ultralytics .pt file (yolo) or a local Hugging Face folder.`,
+      { details: { source: options.source } },
+    );
+  }
   const log: ConvertProgress[] = [];
   const onProgress = (p: ConvertProgress): void => {
     log.push(p);

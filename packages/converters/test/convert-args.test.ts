@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONVERTER_ERROR_CODES, convert, convertArgs, ensureConverterEnv } from '../src/index.js';
+import { CONVERTER_ERROR_CODES, convert, convertArgs, ensureConverterEnv, REQUIREMENTS_FILE } from '../src/index.js';
 
 describe('convertArgs', () => {
   it('maps options to the Python command line', () => {
@@ -89,9 +89,18 @@ describe('the converter environment', () => {
     }
   });
 
+  it('names a missing source before touching Python', async () => {
+    await expect(
+      convert({ family: 'clip', source: '/nonexistent/clip', out: join(tmpdir(), 'never') }),
+    ).rejects.toMatchObject({
+      code: 'ERR_RUN_CONVERTER_SOURCE_NOT_FOUND',
+      message: expect.stringContaining('/nonexistent/clip'),
+    });
+  });
+
   it('says which install command is missing when the given Python lacks coremltools', async () => {
     await expect(
-      convert({ family: 'yolo', source: 'x.pt', out: join(tmpdir(), 'never'), python: 'python3' }),
+      convert({ family: 'yolo', source: REQUIREMENTS_FILE, out: join(tmpdir(), 'never'), python: 'python3' }),
     ).rejects.toMatchObject({
       code: 'ERR_RUN_CONVERTER_DEPS_MISSING',
       message: expect.stringMatching(/python3 -m pip install -r .*requirements\.txt/),

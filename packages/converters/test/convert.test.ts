@@ -106,10 +106,9 @@ describe.skipIf(!available)('convert (real coremltools + torch + onnxruntime)', 
       family: 'classifier',
       source: join(SOURCES, 'mobilenet-tiny'),
       quantize: 'palettize4',
-      minWeightSize: 256,
     });
     const spec = await inspectPackage(join(out, 'model_palettized.mlpackage'));
-    expect(spec.ops.constexpr_lut_to_dense).toBeGreaterThan(10);
+    expect(spec.ops.constexpr_lut_to_dense).toBeGreaterThan(0); // every weight of >= 2048 elements
     expect(spec.constants['constexpr_lut_to_dense:float16']).toBe(spec.ops.constexpr_lut_to_dense);
   });
 

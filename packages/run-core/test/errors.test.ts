@@ -8,7 +8,11 @@ const documented = [...docs.matchAll(/^\|\s*`(ERR_RUN_[A-Z_]+)`\s*\|/gm)].map((m
 
 describe('docs/errors.md', () => {
   it('lists every error code, once, with a how-to-solve column', () => {
-    expect([...documented].sort()).toEqual([...RUN_ERROR_CODES].sort());
+    // The converters' own codes are checked by packages/converters/test/errors-doc.test.ts.
+    const own = documented.filter(
+      (c) => !c!.startsWith('ERR_RUN_CONVERTER_') || (RUN_ERROR_CODES as readonly string[]).includes(c!),
+    );
+    expect([...own].sort()).toEqual([...RUN_ERROR_CODES].sort());
     for (const line of docs.split('\n').filter((l) => /^\|\s*`ERR_RUN/.test(l))) {
       const cells = line
         .split('|')
