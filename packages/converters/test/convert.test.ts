@@ -34,7 +34,8 @@ describe.skipIf(!available)('convert (real coremltools + torch + onnxruntime)', 
     expect(log.map((l) => l.step)).toEqual(expect.arrayContaining(['env', 'load', 'coreml', 'onnx', 'parity']));
     const p = manifest.conversion.parity.onnx as Record<string, number | boolean>;
     expect(p.passed).toBe(true);
-    expect(p.meanIoU).toBeGreaterThan(0.98);
+    expect(p.meanIoU).toBeGreaterThan(0.95);
+    expect(p.meanIoU).toBeLessThan(1); // the sources' weights are lively: the figures are not trivially perfect
     expect(p.inputs).toBe(4);
     expect(manifest).toMatchObject({ task: 'detect', family: 'ultralytics', model: 'onnx/model.onnx' });
     expect(manifest.labels).toHaveLength(80);
