@@ -23,6 +23,8 @@ fi
 bash tools/fetch-test-voices.sh
 bash tools/test/fetch-test-media.sh
 
+bash tools/test/setup-converters.sh
+
 if [ -f packages/run-server/test/python/setup.sh ]; then
   bash packages/run-server/test/python/setup.sh
 fi

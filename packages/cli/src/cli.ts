@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerChatCommand } from './commands/chat.js';
 import { registerClassifyCommand } from './commands/classify.js';
+import { registerConvertCommand } from './commands/convert.js';
 import { registerDetectCommand } from './commands/detect.js';
 import { registerEmbedCommand } from './commands/embed.js';
 import { registerModelsCommand } from './commands/models.js';
@@ -30,6 +31,7 @@ registerEmbedCommand(program);
 registerTranscribeCommand(program);
 registerSpeakCommand(program);
 registerChatCommand(program);
+registerConvertCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`llama-pajamas: ${e instanceof Error ? e.message : String(e)}\n`);

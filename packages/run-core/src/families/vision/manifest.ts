@@ -35,6 +35,8 @@ export interface VisionManifest {
   confidence?: number;
   iou?: number;
   maxDetections?: number;
+  /** What @llama-pajamas/converters wrote: runtimes and files, precision, source, versions, parity figures. */
+  conversion?: Record<string, unknown>;
 }
 
 const TASKS = ['detect', 'classify', 'embed', 'zero-shot'];
@@ -54,6 +56,7 @@ const KEYS = new Set([
   'maxDetections',
   '$schema',
   'description',
+  'conversion',
 ]);
 
 function bad(where: string, field: string, expected: string, value: unknown): ModelUnrecognizedError {
@@ -112,6 +115,11 @@ export function parseVisionManifest(json: unknown, where = VISION_MANIFEST_FILE)
   if (m.maxDetections !== undefined && !(Number.isInteger(m.maxDetections) && (m.maxDetections as number) >= 0)) {
     throw bad(where, 'maxDetections', 'a non-negative integer', m.maxDetections);
   }
+  if (
+    m.conversion !== undefined &&
+    (typeof m.conversion !== 'object' || m.conversion === null || Array.isArray(m.conversion))
+  )
+    throw bad(where, 'conversion', 'an object', m.conversion);
   return m as unknown as VisionManifest;
 }
 
