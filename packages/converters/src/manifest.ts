@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hfPreprocessSpec, type HfImageProcessorConfig, type VisionManifest } from '@llama-pajamas/run-core';
+import type { VisionManifest } from '@llama-pajamas/run-core';
+import { hfPreprocessSpec, type HfImageProcessorConfig } from '@llama-pajamas/run-core/families';
 
 /** Families the converters handle. */
 export type ConvertFamily = 'yolo' | 'classifier' | 'clip' | 'whisper';

@@ -52,7 +52,7 @@ export function registerTranscribeCommand(program: Command): void {
       '<audio>',
       'an audio file or http(s) URL: wav, mp3, ogg/opus, flac, m4a/aac, webm (what the server takes)',
     )
-    .description('Speech to text with Whisper. Long audio prints each segment on stderr as it is ready.')
+    .description('Speech to text with Whisper. Long audio prints progress on stderr after each 30 s window.')
     .option('--model <ref>', MODEL_HELP)
     .option(
       '--dtype <dtype>',
