@@ -37,6 +37,11 @@ step "fetching the default voice and chat model"
 bash tools/fetch-test-voices.sh
 bash tools/test/setup-llm.sh
 
+# The default models under their catalog names in the model cache (the Hugging Face cache), with their true source
+# recorded: `llama-pajamas serve` with no flags and the one-shot commands find them offline.
+step "placing the default models in the model cache"
+node tools/place-default-models.mjs
+
 if [ "$want_tests" = 1 ]; then
   if [ -f tools/test/setup-test-deps.sh ]; then
     step "installing test dependencies"

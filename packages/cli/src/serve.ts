@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve as resolvePath } from 'node:path';
 import type { ModelBackend, STTBackend, TTSBackend, VisionBackend } from '@llama-pajamas/run-core';
@@ -16,6 +17,7 @@ import {
   type ServeFlag,
   type TaskBackends,
 } from '@llama-pajamas/run-server';
+import { createModelResolver, type CliModelResolver } from './model-refs.js';
 
 /** A task a model can be served for from the command line: a serve flag of run-server's task table. */
 export type ServeTask = ServeFlag;
@@ -43,7 +45,21 @@ export interface ServeConfig {
 }
 
 /**
- * Parses a `--detect` style value: `path` or `name=path` (name defaults to the file name without extension).
+ * Whether a `--detect` style value is a model reference for the model cache (a catalog name such as `yolox-nano`,
+ * or `hf:org/name[@rev]`) rather than a file path: `hf:`, or a bare name that is not a file here.
+ */
+export function isModelReference(value: string): boolean {
+  if (value.startsWith('hf:')) return true;
+  return (
+    /^[A-Za-z0-9][\w.-]*(@[\w.-]+)?$/.test(value) &&
+    !/\.(onnx|gguf|json|mlpackage|mlmodel|mlmodelc)$/i.test(value) &&
+    !existsSync(value)
+  );
+}
+
+/**
+ * Parses a `--detect` style value: `path` or `name=path` (name defaults to the file name without extension); a
+ * model reference (`yolox-nano`, `hf:org/name`) is kept as it is, for {@link startServer} to resolve.
  * @example
  * parseModelSpec('detect', 'yolox=models/yolox_nano.onnx') // { task: 'detect', name: 'yolox', path: '/abs/models/yolox_nano.onnx' }
  */
@@ -52,8 +68,10 @@ export function parseModelSpec(task: ServeTask, value: string): ModelSpec {
   const named = eq > 0 && !value.slice(0, eq).includes('/');
   const path = named ? value.slice(eq + 1) : value;
   if (path.length === 0) throw new Error(`--${task} needs a model path (or name=path), got '${value}'.`);
-  const name = named ? value.slice(0, eq) : basename(path).replace(/\.(onnx|mlpackage|mlmodel|gguf)$/i, '');
-  return { task, name, path: resolvePath(path) };
+  const name = named
+    ? value.slice(0, eq)
+    : basename(path.replace(/^hf:/, '').replace(/@.*$/, '')).replace(/\.(onnx|mlpackage|mlmodel|gguf)$/i, '');
+  return { task, name, path: isModelReference(path) ? path : resolvePath(path) };
 }
 
 type Loader<B> = (path: string, options?: Record<string, unknown>) => Promise<B>;
@@ -111,9 +129,10 @@ export async function startServer(
   config: ServeConfig,
   log: (line: string) => void = () => undefined,
 ): Promise<RunningServer> {
+  if (config.models.length === 0) config = { ...config, models: await cachedDefaults(log) };
   if (config.models.length === 0) {
     throw new Error(
-      `No models to serve. Give at least one of ${FLAG_LIST.map((f) => `--${f}`).join(', ')} (or "models" in --config).`,
+      `No models to serve. Give at least one of ${FLAG_LIST.map((f) => `--${f}`).join(', ')} (or "models" in --config), or pull the catalog defaults (see above).`,
     );
   }
   const seen = new Map<string, ModelSpec>();
@@ -133,11 +152,14 @@ export async function startServer(
       const kind = FLAG_KINDS.get(spec.task);
       if (kind === undefined) throw new Error(`Unknown task '${spec.task}'; expected one of ${FLAG_LIST.join(', ')}.`);
       const t0 = performance.now();
-      const backend: ModelBackend = await LOADERS[kind](spec);
+      const path = isModelReference(spec.path) ? (await resolver().resolve(spec.path)).path : spec.path;
+      const backend: ModelBackend = await LOADERS[kind]({ ...spec, path });
       sets.get(kind)?.set(spec.name, backend);
       const ms = Math.round(performance.now() - t0);
       backends.push({ spec, backend, ms });
-      log(`loaded ${spec.task} model '${spec.name}' from ${spec.path} in ${ms} ms`);
+      log(
+        `loaded ${spec.task} model '${spec.name}' from ${path === spec.path ? path : `${spec.path} (${path})`} in ${ms} ms`,
+      );
     }
   } catch (error) {
     for (const b of backends) await b.backend.unload().catch(() => undefined);
@@ -166,6 +188,27 @@ export async function startServer(
   };
 }
 
+let modelResolver: CliModelResolver | undefined;
+/** The cli's model resolver (HF_HUB_CACHE, HF_HUB_OFFLINE… from the environment), made on first use. */
+function resolver(): CliModelResolver {
+  modelResolver ??= createModelResolver(process.env);
+  return modelResolver;
+}
+
+/**
+ * `serve` with no models: the catalog defaults that are in the cache (pulled, or placed there by tools/setup.sh),
+ * each under its catalog name; for the others, a line with the command that pulls them.
+ */
+async function cachedDefaults(log: (line: string) => void): Promise<ModelSpec[]> {
+  const specs: ModelSpec[] = [];
+  for (const d of await resolver().defaults()) {
+    if (!isServeTask(d.task)) continue; // the VAD is loaded by the speech-to-text model itself
+    if ('model' in d) specs.push({ task: d.task, name: d.entry.name, path: d.model.path });
+    else log(`not serving ${d.task}: ${d.entry.name} is not in the cache (\`${d.missing.pullCommand}\`)`);
+  }
+  return specs;
+}
+
 /** Reads a JSON config file: `{ host, port, apiKey, allowUrlImages, logLevel, server, models: [{ task, name, path, options }] }`. */
 export async function readConfigFile(path: string): Promise<ServeConfig> {
   let json: unknown;
@@ -189,7 +232,7 @@ export async function readConfigFile(path: string): Promise<ServeConfig> {
           `${path}: each model needs "task" (one of ${FLAG_LIST.join(', ')}) and "path"; got ${JSON.stringify(m)}.`,
         );
       }
-      const spec = parseModelSpec(m.task, resolvePath(path, '..', m.path));
+      const spec = parseModelSpec(m.task, isModelReference(m.path) ? m.path : resolvePath(path, '..', m.path));
       models.push({ ...spec, name: m.name ?? spec.name, ...(m.options ? { options: m.options } : {}) });
     }
   }

@@ -1,7 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { placeLocalModel } from '@llama-pajamas/models';
 import { SERVE_FLAGS } from '@llama-pajamas/run-server';
 import { parseModelSpec, startServer } from '../src/index.js';
 import { asset } from '../../../tools/test/assets.js';
@@ -31,15 +34,18 @@ function waitFor(child: ChildProcessWithoutNullStreams, pattern: RegExp, ms = 60
   });
 }
 
-async function serveAndStop(args: string[]): Promise<void> {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, LLAMA_PAJAMAS_API_KEY: 'sk-cli' } });
+async function serveAndStop(args: string[], env: Record<string, string> = {}, model = 'yolox'): Promise<void> {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, LLAMA_PAJAMAS_API_KEY: 'sk-cli', ...env },
+  });
   try {
-    await waitFor(child, /loaded detect model 'yolox'/);
+    await waitFor(child, new RegExp(`loaded detect model '${model}'`));
     const [, url] = await waitFor(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
     const body = (await health.json()) as { models: { model: string; loaded: boolean }[] };
-    expect(body.models).toEqual([expect.objectContaining({ model: 'yolox', loaded: true })]);
+    expect(body.models).toEqual([expect.objectContaining({ model, loaded: true })]);
     // The env var API key is in force.
     expect((await fetch(`${url}/v1/models`)).status).toBe(401);
     expect((await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer sk-cli' } })).status).toBe(200);
@@ -86,17 +92,48 @@ describe('llama-pajamas serve', () => {
     },
   );
 
-  it('fails with a clear message and exit 1 when no model is given', async () => {
+  it('with no model flags and an empty model cache: says what to pull, exit 1', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'lp-serve-empty-'));
     const child = spawn(
       process.execPath,
       ['--conditions=@llama-pajamas/source', '--import', 'tsx', 'src/cli.ts', 'serve'],
-      { cwd: root },
+      { cwd: root, env: { ...process.env, HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1' } },
     );
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    let all = '';
+    child.stdout.on('data', (d: Buffer) => (all += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (all += d.toString()));
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code).toBe(1);
-    expect(err).toMatch(/No models to serve/);
+    expect(all).toContain('not serving detect: yolox-nano is not in the cache (`llama-pajamas pull yolox-nano`)');
+    expect(all).toMatch(/No models to serve/);
+  });
+
+  it('serves a model by its catalog name from the model cache, offline (the local namespace)', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'lp-serve-cache-'));
+    await placeLocalModel({
+      name: 'yolox-nano',
+      files: [{ path: 'yolox_nano.onnx', from: yolox }],
+      entry: 'yolox_nano.onnx',
+      source: { kind: 'repository', origin: 'tools/models/detection/yolox_nano.onnx', license: 'Apache-2.0' },
+      hub: { cacheDir: cache },
+    });
+    expect(parseModelSpec('detect', 'yolox-nano')).toEqual({ task: 'detect', name: 'yolox-nano', path: 'yolox-nano' });
+    expect(parseModelSpec('stt', 'hf:Xenova/whisper-tiny.en@main')).toMatchObject({ name: 'whisper-tiny.en' });
+    await serveAndStop(
+      [
+        '--conditions=@llama-pajamas/source',
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'serve',
+        '--detect',
+        'yolox-nano',
+        '--port',
+        '0',
+      ],
+      { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1' },
+      'yolox-nano',
+    );
   });
 
   it('has one model flag per serve flag of the task table', async () => {
