@@ -24,3 +24,5 @@ bash tools/fetch-test-voices.sh
 if [ -f packages/run-server/test/python/setup.sh ]; then
   bash packages/run-server/test/python/setup.sh
 fi
+
+bash tools/test/setup-speed.sh

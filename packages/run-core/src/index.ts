@@ -29,6 +29,7 @@ export * from './families/whisper/index.js';
 export * from './text/sentences.js';
 export * from './families/piper/config.js';
 export * from './families/piper/espeak.js';
+export * from './families/piper/espeak-native.js';
 export * from './families/piper/phonemes.js';
 export * from './families/piper/piper-tts.js';
 export * from './families/piper/load-piper.js';
