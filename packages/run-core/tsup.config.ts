@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // An optional dependency (tsup bundles those by default): loaded from node_modules, with its native binary.
+  external: ['koffi'],
 });

@@ -6,10 +6,14 @@
  * Time to the first audio chunk of `synthesizeStreaming` against the wall time of a whole-utterance `synthesize`
  * on a four-sentence paragraph, plus the cost of one espeak-ng phonemizer call and the real-time factor.
  * CPU, 1 intra-op thread unless BENCH_THREADS is set; medians of BENCH_ROUNDS (default 5) interleaved rounds.
+ * One voice per phonemizer in BENCH_PHONEMIZERS (default `espeak-ng-wasm,libespeak-ng`), side by side (rounds
+ * interleaved, order rotated), with the ratio of the two.
  */
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { EspeakPhonemizer } from '../../packages/run-core/src/index.js';
+import type { PhonemizerChoice } from '../../packages/run-core/src/index.js';
+import { selectPhonemizer } from '../../packages/run-core/src/families.js';
 import { loadTextToSpeech } from '../../packages/run-onnx/src/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -24,42 +28,64 @@ const text =
   'This is the last sentence of the benchmark.';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const tts = await loadTextToSpeech(voice, { intraOpThreads: THREADS, interOpThreads: 1 });
-const espeak = new EspeakPhonemizer();
-await tts.synthesize('Warm up.');
 
-const first: number[] = [];
-const streamTotal: number[] = [];
-const whole: number[] = [];
-const phonemize: number[] = [];
+const kinds = (process.env.BENCH_PHONEMIZERS ?? 'espeak-ng-wasm,libespeak-ng').split(',') as PhonemizerChoice[];
+const sides = [];
+for (const kind of kinds) {
+  const t = await loadTextToSpeech(voice, { intraOpThreads: THREADS, interOpThreads: 1, phonemizer: kind });
+  await t.synthesize('Warm up.');
+  sides.push({
+    kind,
+    tts: t,
+    espeak: await selectPhonemizer(kind),
+    first: [] as number[],
+    streamTotal: [] as number[],
+    whole: [] as number[],
+    phonemize: [] as number[],
+  });
+}
 let audioSeconds = 0;
 for (let r = 0; r < ROUNDS; r++) {
-  let t = performance.now();
-  let gotFirst = 0;
-  for await (const chunk of tts.synthesizeStreaming(text)) {
-    if (chunk.index === 0) gotFirst = performance.now() - t;
+  // Sides interleaved, order rotated every round.
+  for (let k = 0; k < sides.length; k++) {
+    const side = sides[(r + k) % sides.length]!;
+    let t = performance.now();
+    let gotFirst = 0;
+    for await (const chunk of side.tts.synthesizeStreaming(text)) {
+      if (chunk.index === 0) gotFirst = performance.now() - t;
+    }
+    side.first.push(gotFirst);
+    side.streamTotal.push(performance.now() - t);
+    t = performance.now();
+    const result = await side.tts.synthesize(text);
+    side.whole.push(performance.now() - t);
+    audioSeconds = result.samples.length / result.sampleRate;
+    t = performance.now();
+    await side.espeak.phonemize('The quick brown fox jumps over the lazy dog.', 'en-us');
+    side.phonemize.push(performance.now() - t);
   }
-  first.push(gotFirst);
-  streamTotal.push(performance.now() - t);
-  t = performance.now();
-  const result = await tts.synthesize(text);
-  whole.push(performance.now() - t);
-  audioSeconds = result.samples.length / result.sampleRate;
-  t = performance.now();
-  await espeak.phonemize('The quick brown fox jumps over the lazy dog.', 'en-us');
-  phonemize.push(performance.now() - t);
 }
-await tts.unload();
+for (const side of sides) await side.tts.unload();
 
-const ms = (x: number): string => `${x.toFixed(0)} ms`;
+const ms = (x: number): string => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
 console.log(
-  `voice: ${voice === real ? 'en_US-joe-medium (real, 63 MB)' : 'random-weight fixture'}; ${THREADS} thread(s); ${ROUNDS} rounds`,
+  `voice: ${voice === real ? 'en_US-joe-medium (real, 63 MB)' : 'random-weight fixture'}; ${THREADS} thread(s); ${ROUNDS} rounds; load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
 );
 console.log(`audio: ${audioSeconds.toFixed(2)} s for ${text.length} characters in 4 sentences`);
-console.log(`streaming, first chunk:      ${ms(median(first))}`);
-console.log(`streaming, all chunks:       ${ms(median(streamTotal))}`);
-console.log(
-  `synthesize (whole):          ${ms(median(whole))}  (real-time factor ${(median(whole) / 1000 / audioSeconds).toFixed(3)})`,
-);
-console.log(`espeak-ng, one sentence:     ${ms(median(phonemize))}`);
-console.log(`first chunk / whole:         ${(median(first) / median(whole)).toFixed(2)}`);
+for (const side of sides) {
+  console.log(`phonemizer ${side.kind} (${side.tts.phonemizerName}):`);
+  console.log(`  streaming, first chunk:      ${ms(median(side.first))}`);
+  console.log(`  streaming, all chunks:       ${ms(median(side.streamTotal))}`);
+  console.log(
+    `  synthesize (whole):          ${ms(median(side.whole))}  (real-time factor ${(median(side.whole) / 1000 / audioSeconds).toFixed(3)})`,
+  );
+  console.log(`  espeak-ng, one sentence:     ${ms(median(side.phonemize))}`);
+}
+if (sides.length === 2) {
+  const [a, b] = sides as [(typeof sides)[0], (typeof sides)[0]];
+  console.log(
+    `ratio ${b.kind} / ${a.kind}: first chunk ${(median(b.first) / median(a.first)).toFixed(2)}, whole ${(median(b.whole) / median(a.whole)).toFixed(2)}`,
+  );
+}

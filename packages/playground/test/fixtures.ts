@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { asset } from '../../../tools/test/assets.js';
 
-const shared = (p: string): string => fileURLToPath(new URL(`../../../../shared/${p}`, import.meta.url));
+const shared = asset;
 const tools = (p: string): string => fileURLToPath(new URL(`../../../tools/fixtures/models/${p}`, import.meta.url));
 
 /**
@@ -11,7 +12,7 @@ const tools = (p: string): string => fileURLToPath(new URL(`../../../tools/fixtu
 export const fixtures = {
   yolox: shared('models/detection/yolox_nano.onnx'),
   coco80: shared('models/detection/coco80.txt'),
-  mobilenet: shared('models/classification/mobilenetv2-12-int8.onnx'),
+  mobilenet: shared('models/classification/mobilenetv2-12-w8.onnx'),
   imagenet1k: shared('models/classification/imagenet1k.txt'),
   dog: shared('media/images/dog.jpg'),
   eagle: shared('media/images/eagle.jpg'),

@@ -7,6 +7,7 @@ export { resolveAudioLimits } from './audio/decode.js';
 export { MAX_SAMPLE_RATE } from './audio/resample.js';
 export { parsePiperConfig, type PiperVoiceConfig } from './families/piper/config.js';
 export { EspeakPhonemizer, type Phonemizer } from './families/piper/espeak.js';
+export { ESPEAK_LIBRARY_ENV, NativeEspeakPhonemizer, selectPhonemizer } from './families/piper/espeak-native.js';
 export { findPiperVoice, type PiperLoaderOptions, type PiperVoiceFiles } from './families/piper/load-piper.js';
 export { joinClausePhonemes, phonemesToIds, type PhonemeIds } from './families/piper/phonemes.js';
 export { PiperTTS, type PiperSynthesizeOptions, type PiperTTSOptions } from './families/piper/piper-tts.js';

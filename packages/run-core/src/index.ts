@@ -21,6 +21,7 @@ export * from './backends/tts-backend.js';
 export * from './backends/vision-backend.js';
 export * from './errors.js';
 export { type Phonemizer } from './families/piper/espeak.js';
+export { type PhonemizerChoice } from './families/piper/espeak-native.js';
 export { loadTextToSpeech, type PiperLoaderOptions } from './families/piper/load-piper.js';
 export { type PiperSynthesizeOptions, type PiperTTS, type PiperTTSOptions } from './families/piper/piper-tts.js';
 export { loadVad, type VadLoaderOptions } from './families/vad/load-vad.js';

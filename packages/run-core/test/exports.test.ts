@@ -94,6 +94,7 @@ describe('public API', () => {
         "toMono",
         "toSourceBox",
         "topK",
+        "topKInto",
         "unregisterBackend",
         "validatePreprocessSpec",
         "xywhToXyxy",

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadVisionModel as loadOn, registerBackend, unregisterBackend, type Backend } from '@llama-pajamas/run-core';
 import { onnxBackend } from '@llama-pajamas/run-onnx';
 import { COREML_RUNTIME_FILES, loadVisionModel } from '../src/index.js';
+import { asset } from '../../../tools/test/assets.js';
 
-const shared = (p: string): string => fileURLToPath(new URL(`../../../../shared/${p}`, import.meta.url));
+const shared = asset;
 const tmp = mkdtempSync(join(tmpdir(), 'run-coreml-loaders-'));
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });

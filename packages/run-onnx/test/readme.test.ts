@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runReadmeExample } from '../../../tools/test/readme-example.js';
+import { asset } from '../../../tools/test/assets.js';
 
 /** The example's files: the photo, speech clip and model from /work/shared (see its MANIFEST.json). */
-const shared = (p: string): string => fileURLToPath(new URL(`../../../../shared/${p}`, import.meta.url));
+const shared = asset;
 
 describe('README example', () => {
   it('runs against the built package and prints what it says', () => {

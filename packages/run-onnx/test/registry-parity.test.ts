@@ -21,6 +21,7 @@ import {
   registerOnnxBackend,
 } from '../src/index.js';
 import { images, visionFixtures } from './fixtures/index.js';
+import { asset } from '../../../tools/test/assets.js';
 
 // The same model opened two ways must give the same answers: through the registry (resolveBackend(['onnx']) and
 // run-core's loaders) and through run-onnx's own functions. Speech (Whisper, Piper) cases live here too.
@@ -78,14 +79,12 @@ describe('registry parity: YOLO (tools/fixtures/models/yolov8-tiny)', () => {
   });
 });
 
-// Speech fixtures: tools/fixtures/models (MANIFEST.json); speech: shared/media/speech (LibriVox, public domain).
+// Speech fixtures: tools/fixtures/models (MANIFEST.json); speech: tools/test/fetch-test-media.sh (LibriVox, public domain).
 const root = (p: string): string => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
 const WHISPER = root('tools/fixtures/models/whisper-tiny');
 const WHISPER_INT8 = root('tools/fixtures/models/whisper-tiny.en-int8');
 const VOICE = root('tools/fixtures/models/piper-voice');
-const SPEECH = fileURLToPath(
-  new URL('../../../../shared/media/speech/sense_and_sensibility_01_austen_64kb-0880.wav', import.meta.url),
-);
+const SPEECH = asset('media/speech/sense_and_sensibility_01_austen_64kb-0880.wav');
 
 let runtime: string;
 beforeAll(async () => {

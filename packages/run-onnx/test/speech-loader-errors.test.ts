@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { loadSpeechToText, loadTextToSpeech, loadVad } from '../src/index.js';
 
 // Errors of the speech loaders, built from typed arguments: what was found, what was looked for, what to do.
-// Fixtures: tools/fixtures/models (MANIFEST.json); FastestDet from ../shared/models (MANIFEST.json).
+// Fixtures: tools/fixtures/models (MANIFEST.json); FastestDet from tools/models (MANIFEST.json).
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const shared = fileURLToPath(new URL('../../../../shared/', import.meta.url));
+const shared = fileURLToPath(new URL('../../../tools/', import.meta.url));
 
 async function messageOf(p: Promise<unknown>): Promise<string> {
   const e = (await p.then(

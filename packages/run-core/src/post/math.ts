@@ -51,18 +51,37 @@ export function softmax(logits: ArrayLike<number>): Float32Array {
  */
 export function topK(scores: ArrayLike<number>, k: number): { index: number; score: number }[] {
   if (!Number.isInteger(k) || k < 0) throw invalidParameter('k', 'a non-negative integer', k);
-  const n = scores.length;
-  const size = Math.min(k, n);
+  const size = Math.min(k, scores.length);
   if (size === 0) return [];
-  // Insertion into a sorted buffer of `size` best: O(n*k) worst case, O(n) typical for small k.
   const idx = new Int32Array(size);
-  const val = new Float64Array(size);
+  const filled = topKInto(scores, size, idx, new Float64Array(size));
+  const out = new Array<{ index: number; score: number }>(filled);
+  for (let i = 0; i < filled; i++) out[i] = { index: idx[i] as number, score: scores[idx[i] as number] as number };
+  return out;
+}
+
+/**
+ * {@link topK} into caller-owned buffers, without allocating: the indices of the `k` largest scores that are
+ * `>= atLeast` (NaN never is) go to `idx` and their scores to `val`, best first (ties: lower index first);
+ * returns how many were found. `idx` and `val` must hold `k` entries.
+ * @example
+ * topKInto([0.1, 0.7, 0.2], 2, new Int32Array(2), new Float64Array(2)); // 2 (idx [1, 2], val [0.7, 0.2])
+ */
+export function topKInto(
+  scores: ArrayLike<number>,
+  k: number,
+  idx: Int32Array,
+  val: Float64Array,
+  atLeast = -Infinity,
+): number {
+  const n = scores.length;
   let filled = 0;
-  for (let i = 0; i < n; i++) {
+  // Insertion into a sorted buffer of `k` best: O(n*k) worst case, O(n) typical for small k.
+  for (let i = 0; i < n && k > 0; i++) {
     const s = scores[i] as number;
-    if (Number.isNaN(s)) continue;
-    if (filled === size && !(s > (val[size - 1] as number))) continue;
-    let p = filled < size ? filled++ : size - 1;
+    if (!(s >= atLeast)) continue;
+    if (filled === k && !(s > (val[k - 1] as number))) continue;
+    let p = filled < k ? filled++ : k - 1;
     while (p > 0 && s > (val[p - 1] as number)) {
       val[p] = val[p - 1] as number;
       idx[p] = idx[p - 1] as number;
@@ -71,9 +90,7 @@ export function topK(scores: ArrayLike<number>, k: number): { index: number; sco
     val[p] = s;
     idx[p] = i;
   }
-  const out = new Array<{ index: number; score: number }>(filled);
-  for (let i = 0; i < filled; i++) out[i] = { index: idx[i] as number, score: scores[idx[i] as number] as number };
-  return out;
+  return filled;
 }
 
 /**

@@ -11,6 +11,8 @@ import {
 
 /** Turns text into IPA phonemes, one string per clause, the way espeak-ng's `--ipa` output gives them. */
 export interface Phonemizer {
+  /** Which implementation this is (`libespeak-ng`, `espeak-ng-wasm`, …), as the TTS backend reports it. */
+  readonly name?: string;
   /** IPA phonemes of `text` with the espeak-ng voice `voice` (e.g. `en-us`), one entry per clause. */
   phonemize(text: string, voice: string): Promise<string[]>;
 }
@@ -38,6 +40,26 @@ async function loadFactory(): Promise<EspeakFactory> {
 
 const VOICE_RE = /^[A-Za-z0-9_+-]{1,40}$/;
 
+/** Throws a typed error unless `voice` looks like an espeak-ng voice name (`en-us`, `en-gb-x-rp`, `de`). */
+export function checkEspeakVoiceName(voice: string): void {
+  if (typeof voice !== 'string' || !VOICE_RE.test(voice)) {
+    throw new InvalidArgumentError(
+      `Expected an espeak-ng voice name like 'en-us' but received ${JSON.stringify(voice)}.`,
+      {
+        details: { param: 'voice' },
+      },
+    );
+  }
+}
+
+/** One clause of espeak-ng IPA as Piper wants it: language-switch marks such as `(en)` removed, spaces collapsed. */
+export function cleanEspeakLine(line: string): string {
+  return line
+    .replace(/\([a-z]{2,3}(?:-[a-z0-9]+)?\)/gi, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 /**
  * espeak-ng phonemizer on the `espeak-ng` npm package (the espeak-ng 1.52-dev command line compiled to WASM, all
  * languages; GPL-3.0-or-later, so an optional peer dependency loaded only when a Piper voice first speaks).
@@ -48,17 +70,11 @@ const VOICE_RE = /^[A-Za-z0-9_+-]{1,40}$/;
  * // ['həlˈoʊ', 'wˈɜːld']
  */
 export class EspeakPhonemizer implements Phonemizer {
+  readonly name = 'espeak-ng-wasm';
   #queue: Promise<unknown> = Promise.resolve();
 
   phonemize(text: string, voice: string): Promise<string[]> {
-    if (!VOICE_RE.test(voice)) {
-      throw new InvalidArgumentError(
-        `Expected an espeak-ng voice name like 'en-us' but received ${JSON.stringify(voice)}.`,
-        {
-          details: { param: 'voice' },
-        },
-      );
-    }
+    checkEspeakVoiceName(voice);
     const task = async (): Promise<string[]> => {
       const factory = await loadFactory();
       const errors: string[] = [];
@@ -84,12 +100,7 @@ export class EspeakPhonemizer implements Phonemizer {
       }
       return output
         .split('\n')
-        .map((line) =>
-          line
-            .replace(/\([a-z]{2,3}(?:-[a-z0-9]+)?\)/gi, '')
-            .replace(/\s+/g, ' ')
-            .trim(),
-        )
+        .map(cleanEspeakLine)
         .filter((line) => line.length > 0);
     };
     const run = this.#queue.then(task, task);

@@ -8,16 +8,21 @@ import type { LoaderOptions } from '../../loaders/options.js';
 import { openSession, resolveRuntime, type LoaderRuntime } from '../../loaders/runtime.js';
 import { parsePiperConfig } from './config.js';
 import type { Phonemizer } from './espeak.js';
+import { selectPhonemizer, type PhonemizerChoice } from './espeak-native.js';
 import { PiperTTS } from './piper-tts.js';
 
 /** Options of run-core's `loadTextToSpeech`: the common {@link LoaderOptions} plus the voice's own. */
 export interface PiperLoaderOptions extends LoaderOptions {
   /** Longest text accepted, in characters (default 10,000). */
   readonly maxTextLength?: number;
-  /** Silence after each sentence but the last, in seconds (default 0.2). */
+  /** Silence after each sentence but the last, in seconds (default 0, as piper-tts). */
   readonly sentenceSilenceSeconds?: number;
-  /** Phonemizer for espeak voices (default: espeak-ng from the optional `espeak-ng` package). */
-  readonly phonemizer?: Phonemizer;
+  /**
+   * Phonemizer for espeak voices: an instance, or `auto` (default: the system's libespeak-ng through koffi when
+   * installed, else the WASM `espeak-ng` package), `libespeak-ng` or `espeak-ng-wasm`. The TTS backend's
+   * `phonemizerName` says which one was chosen.
+   */
+  readonly phonemizer?: Phonemizer | PhonemizerChoice;
   /**
    * Overrides of the voice's `inference` defaults (per-call options still win). `noiseW: 0` makes phoneme
    * durations, and so the audio length, deterministic.
@@ -118,11 +123,17 @@ export async function loadTextToSpeech(path: string, options: PiperLoaderOptions
     }
     config = { ...config, [name]: value };
   }
+  const chosen =
+    typeof phonemizer === 'object' && phonemizer !== null
+      ? phonemizer
+      : config.phonemeType === 'espeak'
+        ? await selectPhonemizer(phonemizer ?? 'auto')
+        : undefined;
   const tts = new PiperTTS({
     config,
     modelId: options.modelId ?? voice.name,
     openSession: () => openSession(runtime, voice.model),
-    ...(phonemizer !== undefined ? { phonemizer } : {}),
+    ...(chosen !== undefined ? { phonemizer: chosen } : {}),
     ...(maxTextLength !== undefined ? { maxTextLength } : {}),
     ...(sentenceSilenceSeconds !== undefined ? { sentenceSilenceSeconds } : {}),
   });

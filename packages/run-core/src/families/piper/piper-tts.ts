@@ -30,7 +30,10 @@ export interface PiperTTSOptions {
   phonemizer?: Phonemizer;
   /** Longest text accepted, in characters (default 10,000). */
   maxTextLength?: number;
-  /** Silence after each sentence but the last, in seconds (default 0.2, as piper's `sentence_silence`). */
+  /**
+   * Silence after each sentence but the last, in seconds (default 0, as piper-tts: its `synthesize_wav` writes the
+   * sentences back to back and its command line's `--sentence-silence` defaults to 0).
+   */
   sentenceSilenceSeconds?: number;
 }
 
@@ -56,6 +59,11 @@ export class PiperTTS extends TTSBackend {
   readonly speakerNames: readonly string[];
   /** The voice config. */
   readonly config: PiperVoiceConfig;
+  /**
+   * Which phonemizer speaks: `libespeak-ng` (the system library through koffi), `espeak-ng-wasm` (the `espeak-ng`
+   * package), `text` (voices whose phonemes are the text's characters) or the `name` of a custom one.
+   */
+  readonly phonemizerName: string;
   readonly #lifecycle: ModelLifecycle<InferenceSession>;
   readonly #phonemizer: Phonemizer;
   readonly #maxTextLength: number;
@@ -92,11 +100,12 @@ export class PiperTTS extends TTSBackend {
       close: (session) => session.dispose(),
     });
     this.#phonemizer = options.phonemizer ?? new EspeakPhonemizer();
+    this.phonemizerName = this.config.phonemeType === 'text' ? 'text' : (this.#phonemizer.name ?? 'custom');
     this.#maxTextLength = options.maxTextLength ?? 10_000;
     if (!Number.isSafeInteger(this.#maxTextLength) || this.#maxTextLength < 1) {
       throw invalidParameter('maxTextLength', 'a positive integer', options.maxTextLength);
     }
-    this.#sentenceSilence = options.sentenceSilenceSeconds ?? 0.2;
+    this.#sentenceSilence = options.sentenceSilenceSeconds ?? 0;
     if (!(this.#sentenceSilence >= 0 && this.#sentenceSilence <= 10)) {
       throw invalidParameter(
         'sentenceSilenceSeconds',

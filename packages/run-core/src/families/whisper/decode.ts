@@ -2,7 +2,7 @@ import { deflateSync } from 'node:zlib';
 import { throwIfAborted } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import type { WhisperModelConfig } from './config.js';
-import { topK } from '../../post/math.js';
+import { topK, topKInto } from '../../post/math.js';
 import { applyTimestampRules, logSumExp, rowStats, sampleToken, suppress, type RowStats } from './logits.js';
 import type { DecoderState, StepLogits, WhisperRunner } from './runner.js';
 import type { WhisperTokenizer } from './tokenizer.js';
@@ -180,52 +180,149 @@ interface Beam {
   sum: number;
 }
 
+/**
+ * Scratch space of one beam search: the candidates of a step (source beam, token, log-probability, running sum)
+ * in flat typed arrays, and the buffers of {@link topLogprobs}. Nothing is allocated per candidate. Internal
+ * (exported for tests, not from the package).
+ */
+export class BeamScratch {
+  readonly src: Int32Array;
+  readonly tok: Int32Array;
+  readonly lp: Float64Array;
+  readonly sum: Float64Array;
+  readonly order: number[] = [];
+  /** Best entries of one row: index and logit, then log-probability. */
+  readonly topIdx: Int32Array;
+  readonly topX: Float64Array;
+  readonly topLp: Float64Array;
+  /** A full log-softmax row, only for rows whose top entries tie with the rest (see {@link topLogprobs}). */
+  private fullRow: Float32Array | undefined;
+  constructor(
+    readonly width: number,
+    readonly k: number,
+    readonly slack: number,
+    readonly vocab: number,
+  ) {
+    this.src = new Int32Array(width * k);
+    this.tok = new Int32Array(width * k);
+    this.lp = new Float64Array(width * k);
+    this.sum = new Float64Array(width * k);
+    this.topIdx = new Int32Array(k + slack);
+    this.topX = new Float64Array(k + slack);
+    this.topLp = new Float64Array(k + slack);
+  }
+  row(): Float32Array {
+    this.fullRow ??= new Float32Array(this.vocab);
+    return this.fullRow;
+  }
+}
+
+/**
+ * The `k` best tokens of a filtered row by log-probability `fround(x - lse)` (ties: lower index first), skipping
+ * -Infinity, into `s.topIdx`/`s.topLp`; returns how many. Exactly what `topK` of the full log-softmax row gives,
+ * without building that row: the `k + slack` largest logits are kept, and since `fround(x - lse)` never decreases
+ * with `x`, their log-probabilities decide unless the k-th ties with the largest one left out (then the full row
+ * is computed, as before). Internal (exported for tests, not from the package).
+ */
+export function topLogprobs(x: Float32Array, lse: number, s: BeamScratch): number {
+  const { k, topIdx: idx, topX: val, topLp: lp } = s;
+  const m = k + s.slack;
+  if (!Number.isFinite(lse)) return topLogprobsFull(x, lse, s);
+  // -Number.MAX_VALUE: every finite logit, no -Infinity (suppressed tokens are never candidates).
+  const filled = topKInto(x, m, idx, val, -Number.MAX_VALUE);
+  for (let j = 0; j < filled; j++) lp[j] = Math.fround((val[j] as number) - lse);
+  // Re-sort by (log-probability desc, index asc): distinct logits may round to one log-probability.
+  for (let j = 1; j < filled; j++) {
+    const l = lp[j] as number;
+    const t = idx[j] as number;
+    let p = j;
+    while (p > 0 && ((lp[p - 1] as number) < l || ((lp[p - 1] as number) === l && (idx[p - 1] as number) > t))) {
+      lp[p] = lp[p - 1] as number;
+      idx[p] = idx[p - 1] as number;
+      p--;
+    }
+    lp[p] = l;
+    idx[p] = t;
+  }
+  // Every logit left out is <= the smallest kept one, so its log-probability is <= the smallest kept one's.
+  if (filled === m && !((lp[k - 1] as number) > Math.fround((val[m - 1] as number) - lse))) {
+    return topLogprobsFull(x, lse, s);
+  }
+  let out = 0;
+  for (let j = 0; j < Math.min(k, filled); j++) {
+    if ((lp[j] as number) === -Infinity) continue;
+    idx[out] = idx[j] as number;
+    lp[out++] = lp[j] as number;
+  }
+  return out;
+}
+
+/** {@link topLogprobs} the long way: the whole log-softmax row, then `topK` of it. */
+function topLogprobsFull(x: Float32Array, lse: number, s: BeamScratch): number {
+  const row = s.row();
+  for (let i = 0; i < x.length; i++) row[i] = (x[i] as number) - lse;
+  let out = 0;
+  for (const { index, score } of topK(row, s.k)) {
+    if (score === -Infinity) continue;
+    s.topIdx[out] = index;
+    s.topLp[out++] = score;
+  }
+  return out;
+}
+
+/**
+ * Beam search (OpenAI's BeamSearchDecoder, patience 1): each beam proposes its `width + 1` best tokens, the
+ * `width` best unfinished candidates (by summed log-probability) go on, EOT candidates finish;
+ * the finished sequence with the best length-normalised log-probability wins.
+ */
 async function beamSearch(ctx: Ctx, prefix: number[], sotIndex: number, maxNew: number): Promise<WindowDecodeResult> {
   const { runner, opts } = ctx;
   const sp = ctx.tokenizer.special;
   const width = opts.beamSize;
   const useCache = (opts.useCache ?? true) && runner.hasCache;
   const hidden = repeatBatch(ctx.hidden, width);
-  const state: DecoderState = runner.newState(width);
-  let beams: Beam[] = Array.from({ length: width }, () => ({ tokens: [], lps: [], sum: 0 }));
-  let logits = await runner.step(
-    state,
-    beams.map(() => prefix),
-    hidden,
-    { useCache, signal: opts.signal },
-  );
+  // Every beam starts as the same prefix: the first step runs it once (batch 1, the encoder K/V are computed once,
+  // not once per beam), and the first reorder repeats that row into the `width` beams.
+  const state: DecoderState = runner.newState(1);
+  let beams: Beam[] = [{ tokens: [], lps: [], sum: 0 }];
+  let logits = await runner.step(state, [prefix], ctx.hidden, { useCache, signal: opts.signal });
   const noSpeechProb = sp.noSpeech === undefined ? 0 : softmaxAt(row(logits, 0, sotIndex), sp.noSpeech);
   const finished: Beam[] = [];
-  const lpRows = Array.from({ length: width }, () => new Float32Array(logits.vocab));
+  const s = new BeamScratch(width, width + 1, 4, logits.vocab);
+  const { src, tok, lp, sum, order } = s;
   for (let i = 0; i < maxNew && finished.length < width; i++) {
     throwIfAborted(opts.signal);
-    const scores = new Map<string, { beam: Beam; source: number }>();
-    beams.forEach((beam, b) => {
+    // Beams are distinct sequences (one beam at the first step; then distinct (beam, token) pairs), so no
+    // candidate can be proposed twice and none needs a lookup.
+    let n = 0;
+    for (let b = 0; b < beams.length; b++) {
+      const beam = beams[b] as Beam;
       const x = row(logits, b, logits.length - 1);
       const { lse } = filter(ctx, x, beam.tokens);
-      const lp = lpRows[b] as Float32Array;
-      for (let k = 0; k < x.length; k++) lp[k] = (x[k] as number) - lse;
-      for (const { index: t, score } of topK(lp, width + 1)) {
-        if (score === -Infinity) continue;
-        const tokens = [...beam.tokens, t];
-        const key = tokens.join(',');
-        if (scores.has(key)) continue;
-        const l = lp[t] as number;
-        scores.set(key, { beam: { tokens, lps: [...beam.lps, l], sum: beam.sum + l }, source: b });
+      const count = topLogprobs(x, lse, s);
+      for (let j = 0; j < count; j++) {
+        const t = s.topIdx[j] as number;
+        const l = s.topLp[j] as number;
+        src[n] = b;
+        tok[n] = t;
+        lp[n] = l;
+        sum[n++] = beam.sum + l;
       }
-    });
-    const ranked = [...scores.values()].sort((a, b) => b.beam.sum - a.beam.sum);
+    }
+    // Stable ranking by running sum, best first (candidates in beam order, then token rank).
+    order.length = n;
+    for (let c = 0; c < n; c++) order[c] = c;
+    order.sort((a, b) => (sum[b] as number) - (sum[a] as number) || a - b);
     const next: Beam[] = [];
     const sources: number[] = [];
-    for (const c of ranked) {
-      const last = c.beam.tokens[c.beam.tokens.length - 1];
-      if (last === sp.eot) {
-        if (finished.length < width) {
-          finished.push({ tokens: c.beam.tokens.slice(0, -1), lps: c.beam.lps.slice(0, -1), sum: c.beam.sum });
-        }
+    for (const c of order) {
+      const from = beams[src[c] as number] as Beam;
+      const t = tok[c] as number;
+      if (t === sp.eot) {
+        if (finished.length < width) finished.push({ tokens: from.tokens, lps: from.lps, sum: sum[c] as number });
       } else {
-        next.push(c.beam);
-        sources.push(c.source);
+        next.push({ tokens: [...from.tokens, t], lps: [...from.lps, lp[c] as number], sum: sum[c] as number });
+        sources.push(src[c] as number);
       }
       if (next.length === width) break;
     }
@@ -250,7 +347,7 @@ async function beamSearch(ctx: Ctx, prefix: number[], sotIndex: number, maxNew: 
       best = c;
     }
   }
-  return finish(ctx, best.tokens, best.lps, best.sum, noSpeechProb);
+  return finish(ctx, [...best.tokens], [...best.lps], best.sum, noSpeechProb);
 }
 
 function repeatBatch(t: Tensor, n: number): Tensor {

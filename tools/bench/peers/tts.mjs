@@ -1,0 +1,62 @@
+/**
+ * TTS side by side (prints ratios; not a test): ours (run-onnx + run-core, the phonemizer chosen at load) against
+ * piper-tts from PyPI, each a persistent worker process, same voice, same text, same thread counts, same (zero)
+ * sentence silence. Rounds are interleaved and the side order rotates every round; each worker times itself
+ * (first sentence chunk and the whole paragraph), so process start-up and pipes are not counted. Run:
+ *   bash tools/fetch-test-voices.sh && bash tools/bench/peers/setup.sh
+ *   node tools/bench/peers/tts.mjs            # BENCH_THREADS=1 (default), BENCH_ROUNDS=7
+ */
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { median, startWorker } from './workers.mjs';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const threads = process.env.BENCH_THREADS ?? '1';
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+const voice = `${root}.cache/voices/en_US-joe-medium/en_US-joe-medium.onnx`;
+const text =
+  'The quick brown fox jumps over the lazy dog. ' +
+  'Streaming speech starts playing while the rest of the paragraph is still being synthesized. ' +
+  'Each sentence is phonemized by espeak and spoken by the voice model. ' +
+  'This is the last sentence of the benchmark.';
+const env = { ...process.env, BENCH_VOICE: voice, BENCH_THREADS: threads, OMP_NUM_THREADS: threads };
+const sides = [
+  await startWorker(
+    'ours',
+    process.execPath,
+    ['--conditions=@llama-pajamas/source', '--import', 'tsx', `${root}tools/bench/peers/tts-ours.ts`],
+    { cwd: `${root}packages/run-onnx`, env },
+  ),
+  await startWorker('piper-tts', `${root}.cache/bench-venv/bin/python`, [`${root}tools/bench/peers/tts_piper.py`], {
+    env,
+  }),
+];
+const results = new Map(sides.map((s) => [s.name, { first: [], total: [], samples: 0 }]));
+for (let r = 0; r < rounds; r++) {
+  for (let k = 0; k < sides.length; k++) {
+    const side = sides[(r + k) % sides.length];
+    const a = await side.request({ text });
+    const res = results.get(side.name);
+    res.first.push(a.firstMs);
+    res.total.push(a.totalMs);
+    res.samples = a.samples;
+  }
+}
+for (const s of sides) s.stop();
+const [ours, peer] = [results.get('ours'), results.get('piper-tts')];
+console.log(
+  `TTS en_US-joe-medium, ${threads} thread(s), ${rounds} rounds, ours phonemizer ${sides[0].ready.phonemizer}; load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+console.log('| what | ours | piper-tts 1.8.0 | ours ÷ peer |');
+console.log('| --- | --- | --- | --- |');
+for (const [label, key] of [
+  ['first audio (first sentence)', 'first'],
+  ['whole paragraph', 'total'],
+]) {
+  const a = median(ours[key]);
+  const b = median(peer[key]);
+  console.log(`| ${label} | ${a.toFixed(0)} ms | ${b.toFixed(0)} ms | ${(a / b).toFixed(2)} |`);
+}
+console.log(`audio samples: ours ${ours.samples}, piper-tts ${peer.samples}`);
