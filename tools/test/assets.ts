@@ -14,9 +14,9 @@ const lab = (p: string): string => fileURLToPath(new URL(`../../../shared/${p}`,
 
 /** The path of a real test asset given by its lab-relative name (`models/detection/yolox_nano.onnx`, `media/images/dog.jpg`). */
 export function asset(name: string): string {
-  const own = name.startsWith('models/')
+  const own = /^models(\/|$)/.test(name)
     ? repo(`tools/${name}`)
-    : name.startsWith('media/')
+    : /^media(\/|$)/.test(name)
       ? repo(`.cache/test-${name}`)
       : undefined;
   if (own === undefined) throw new Error(`asset(): expected a name under models/ or media/, got ${name}`);

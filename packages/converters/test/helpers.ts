@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { converterVenvDir, ensureConverterEnv, PYTHON_DIR, type ConverterEnv } from '../src/index.js';
 import { runProcess } from '../src/process.js';
+import { asset } from '../../../tools/test/assets.js';
 
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-export const SHARED = join(REPO, '..', 'shared');
-export const IMAGES = join(SHARED, 'media', 'images');
-export const SPEECH = join(SHARED, 'media', 'speech', 'sense_and_sensibility_01_austen_64kb-0880.wav');
+/** Real photos and speech from Debian packages (tools/test/fetch-test-media.sh). */
+export const IMAGES = asset('media/images');
+export const SPEECH = asset('media/speech/sense_and_sensibility_01_austen_64kb-0880.wav');
 export const SOURCES = join(REPO, 'packages', 'converters', '.cache', 'sources');
 
 /** True when a converter environment exists (CI makes it with tools/test/setup-converters.sh). */

@@ -90,7 +90,7 @@ describe('without the library', () => {
   it('auto falls back to the WASM package; libespeak-ng is a typed error that says what to install', () => {
     // A fresh process: the library is opened once per process, and this one may have it.
     const script = [
-      "const { selectPhonemizer } = await import('./src/index.ts');",
+      "const { selectPhonemizer } = await import('./src/families.ts');",
       "const auto = await selectPhonemizer('auto');",
       "let err; try { await selectPhonemizer('libespeak-ng'); } catch (e) { err = e; }",
       'console.log(JSON.stringify({ auto: auto.name, code: err?.code, message: err?.message }));',

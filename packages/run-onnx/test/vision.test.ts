@@ -133,30 +133,33 @@ describe('YOLOX-nano (real weights, no metadata: recognised by its 3549-row grid
 
 // AGPL-3.0 weights: never committed, so this runs only where a ../shared lab folder is (the yolov8-tiny fixture
 // covers the same [1, 84, 8400] layout everywhere).
-describe.skipIf(models.yolov8nInt8 === undefined)('YOLOv8n int8 (real weights, Ultralytics [1, 84, 8400])', () => {
-  const yolov8n = models.yolov8nInt8!;
-  let yolo: VisionBackend;
-  beforeAll(async () => {
-    yolo = await loadVisionModel(yolov8n, threads);
-  });
-  afterAll(() => yolo.unload());
-
-  test('dog.jpg and person.jpg match the Ultralytics-style reference', async () => {
-    const dog = await yolo.detect(images.dog);
-    expect(dog.detections.slice(0, 2).map((d) => d.label)).toEqual(['dog', 'bicycle']);
-    expect(dog.detections.map((d) => d.label)).toEqual(expect.arrayContaining(['car', 'truck']));
-    expectMatchesGolden(dog, golden.yolov8nInt8['dog.jpg']!);
-    const person = await yolo.detect(images.person);
-    expect(person.detections.map((d) => d.label).sort()).toEqual(['dog', 'horse', 'person']);
-    expectMatchesGolden(person, golden.yolov8nInt8['person.jpg']!);
-  });
-
-  test('forcing a family that does not fit the output is ERR_RUN_MODEL_OUTPUT_MISMATCH', async () => {
-    await expect(loadVisionModel(yolov8n, { ...threads, family: 'yolox' })).rejects.toMatchObject({
-      code: 'ERR_RUN_MODEL_OUTPUT_MISMATCH',
+describe.skipIf(models.yolov8nInt8 === undefined)(
+  'YOLOv8n int8 (real weights, Ultralytics [1, 84, 8400]) [needs ../shared]',
+  () => {
+    const yolov8n = models.yolov8nInt8!;
+    let yolo: VisionBackend;
+    beforeAll(async () => {
+      yolo = await loadVisionModel(yolov8n, threads);
     });
-  });
-});
+    afterAll(() => yolo.unload());
+
+    test('dog.jpg and person.jpg match the Ultralytics-style reference', async () => {
+      const dog = await yolo.detect(images.dog);
+      expect(dog.detections.slice(0, 2).map((d) => d.label)).toEqual(['dog', 'bicycle']);
+      expect(dog.detections.map((d) => d.label)).toEqual(expect.arrayContaining(['car', 'truck']));
+      expectMatchesGolden(dog, golden.yolov8nInt8['dog.jpg']!);
+      const person = await yolo.detect(images.person);
+      expect(person.detections.map((d) => d.label).sort()).toEqual(['dog', 'horse', 'person']);
+      expectMatchesGolden(person, golden.yolov8nInt8['person.jpg']!);
+    });
+
+    test('forcing a family that does not fit the output is ERR_RUN_MODEL_OUTPUT_MISMATCH', async () => {
+      await expect(loadVisionModel(yolov8n, { ...threads, family: 'yolox' })).rejects.toMatchObject({
+        code: 'ERR_RUN_MODEL_OUTPUT_MISMATCH',
+      });
+    });
+  },
+);
 
 describe('FastestDet (bonus: [1, 85, 22, 22] feature map)', () => {
   test('dog.jpg: dog, car and bicycle', async () => {
