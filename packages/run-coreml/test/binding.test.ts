@@ -4,27 +4,30 @@ import { CoreMLSession, bindingCandidates, loadBinding } from '../src/index.js';
 import { fixtures } from './fixtures/index.js';
 
 // These run where CoreML is absent (Linux CI): the loader's error paths are real, nothing is faked.
-describe.runIf(process.platform !== 'darwin')('the addon loader off macOS', () => {
-  it('says CoreML needs macOS and names run-onnx', () => {
-    let error: unknown;
-    try {
-      loadBinding();
-    } catch (e) {
-      error = e;
-    }
-    expect(isRunError(error, 'ERR_RUN_COREML_UNSUPPORTED_PLATFORM')).toBe(true);
-    expect((error as Error).message).toContain('@llama-pajamas/run-onnx');
-    expect((error as Error).message).toContain('docs/install.md#coreml');
-    expect((error as Error).stack).toContain('binding.test.ts'); // a JavaScript stack
-  });
-
-  it('loading a CoreML model gives the typed error that names run-onnx', async () => {
-    await expect(CoreMLSession.create(fixtures.linear)).rejects.toMatchObject({
-      code: 'ERR_RUN_COREML_UNSUPPORTED_PLATFORM',
-      message: expect.stringContaining('run-onnx'),
+describe.runIf(process.platform !== 'darwin')(
+  'the addon loader off macOS (on macOS test/darwin loads the real addon instead)',
+  () => {
+    it('says CoreML needs macOS and names run-onnx', () => {
+      let error: unknown;
+      try {
+        loadBinding();
+      } catch (e) {
+        error = e;
+      }
+      expect(isRunError(error, 'ERR_RUN_COREML_UNSUPPORTED_PLATFORM')).toBe(true);
+      expect((error as Error).message).toContain('@llama-pajamas/run-onnx');
+      expect((error as Error).message).toContain('docs/install.md#coreml');
+      expect((error as Error).stack).toContain('binding.test.ts'); // a JavaScript stack
     });
-  });
-});
+
+    it('loading a CoreML model gives the typed error that names run-onnx', async () => {
+      await expect(CoreMLSession.create(fixtures.linear)).rejects.toMatchObject({
+        code: 'ERR_RUN_COREML_UNSUPPORTED_PLATFORM',
+        message: expect.stringContaining('run-onnx'),
+      });
+    });
+  },
+);
 
 describe('the addon loader when no candidate loads (as on a Mac without the addon)', () => {
   it('tries the local build, then the platform package, and lists every failure with possible solutions', () => {

@@ -31,7 +31,7 @@ describe('Piper phonemizer choice at load', () => {
   });
 
   it.skipIf(!nativeAvailable).each(voices)(
-    'libespeak-ng gives the voice the same phoneme ids as the WASM package, sentence by sentence (%s)',
+    'libespeak-ng gives the voice the same phoneme ids as the WASM package, sentence by sentence (%s; skipped only without libespeak-ng1, which tools/test/setup-speed.sh installs in CI)',
     async (voice) => {
       const native = await loadTextToSpeech(voice, { load: false, phonemizer: 'libespeak-ng' });
       const wasm = await loadTextToSpeech(voice, { load: false, phonemizer: 'espeak-ng-wasm' });

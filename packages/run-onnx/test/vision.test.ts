@@ -134,7 +134,7 @@ describe('YOLOX-nano (real weights, no metadata: recognised by its 3549-row grid
 // AGPL-3.0 weights: never committed, so this runs only where a ../shared lab folder is (the yolov8-tiny fixture
 // covers the same [1, 84, 8400] layout everywhere).
 describe.skipIf(models.yolov8nInt8 === undefined)(
-  'YOLOv8n int8 (real weights, Ultralytics [1, 84, 8400]) [needs ../shared]',
+  'YOLOv8n int8 (real weights, Ultralytics [1, 84, 8400]) [needs ../shared] (AGPL weights, never committed; the yolov8-tiny fixture tests the layout everywhere)',
   () => {
     const yolov8n = models.yolov8nInt8!;
     let yolo: VisionBackend;
