@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { defaultCatalogEntry, MODEL_DTYPES, type ModelDtype, type ModelTask } from '@llama-pajamas/models';
 import { InvalidArgumentError } from 'commander';
 import { createModelResolver } from '../model-refs.js';
@@ -65,17 +63,6 @@ export function numberOption(name: string, min: number, max: number): (value: st
   };
 }
 
-/** The dtype a model folder's ONNX files have when only one kind is there (for folders without a catalog entry). */
-function folderDtype(path: string): ModelDtype | undefined {
-  const onnx = join(path, 'onnx');
-  if (!existsSync(onnx)) return undefined;
-  const has = (stem: string): boolean => existsSync(join(onnx, `${stem}.onnx`));
-  if (has('encoder_model') || has('model') || has('vision_model')) return undefined;
-  if (has('encoder_model_quantized') || has('model_quantized') || has('vision_model_quantized')) return 'int8';
-  if (has('encoder_model_fp16') || has('model_fp16') || has('vision_model_fp16')) return 'fp16';
-  return undefined;
-}
-
 /** A model reference (or the task's catalog default) resolved to a local path and dtype. */
 export async function resolveTaskModel(
   task: ModelTask,
@@ -85,7 +72,8 @@ export async function resolveTaskModel(
   const name = ref ?? defaultCatalogEntry(task)?.name;
   if (name === undefined) throw new InvalidArgumentError(`No default model for ${task}; give --model.`);
   const resolved = await createModelResolver(process.env).resolve(name, { dtype });
-  return { path: resolved.path, dtype: dtype ?? resolved.dtype ?? folderDtype(resolved.path), name };
+  // With no dtype, run-core's loaders take the first of the runtime's preferred dtypes whose files are there.
+  return { path: resolved.path, dtype: dtype ?? resolved.dtype, name };
 }
 
 /** Help text shared by the one-shot commands. */
