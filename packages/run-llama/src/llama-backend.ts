@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
@@ -19,8 +18,6 @@ import {
   type CompletionDelta,
   type CompletionOptions,
   type CompletionResult,
-  type FinishReason,
-  type GenerationOptions,
 } from '@llama-pajamas/run-core';
 import type {
   ChatHistoryItem,
@@ -32,11 +29,13 @@ import type {
   LlamaGrammar,
   LlamaModel,
 } from 'node-llama-cpp';
-import { AsyncQueue } from './async-queue.js';
-import { LlamaModelLoadError, LlamaRuntimeError } from './errors.js';
+import { streamJob } from './async-queue.js';
+import { LlamaModelLoadError } from './errors.js';
 import { toGrammarSchema } from './json-schema.js';
 import { describeTools, toChatHistory } from './messages.js';
 import { Pool } from './sequence-pool.js';
+import { callId, checkGeneration, finishOf, sampling } from './generation.js';
+import { runtime } from './runtime.js';
 
 /** Options of {@link loadLlamaModel}. */
 export interface LlamaModelOptions {
@@ -56,66 +55,6 @@ export interface LlamaModelOptions {
   gpu?: 'auto' | false;
   /** Load now (default true); otherwise call `load()`. */
   load?: boolean;
-}
-
-let llamaPromise: Promise<Llama> | undefined;
-let llamaGpu: 'auto' | false | undefined;
-
-/** The one node-llama-cpp instance (prebuilt binary only: it never downloads or compiles llama.cpp). */
-async function runtime(gpu: 'auto' | false): Promise<Llama> {
-  if (!llamaPromise || llamaGpu !== gpu) {
-    llamaGpu = gpu;
-    llamaPromise = (async () => {
-      const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-      try {
-        return await getLlama({ gpu, build: 'never', logLevel: LlamaLogLevel.error, progressLogs: false });
-      } catch (e) {
-        throw new LlamaRuntimeError({ reason: (e as Error).message }, { cause: e });
-      }
-    })();
-    llamaPromise.catch(() => (llamaPromise = undefined));
-  }
-  return llamaPromise;
-}
-
-function callId(): string {
-  return `call_${randomBytes(12).toString('base64url')}`;
-}
-
-function finishOf(stopReason: string): FinishReason {
-  if (stopReason === 'maxTokens') return 'length';
-  if (stopReason === 'functionCalls') return 'toolCalls';
-  return 'stop';
-}
-
-function checkGeneration(options: GenerationOptions): void {
-  const { maxTokens, temperature, topP, topK, seed, stop } = options;
-  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1)) {
-    throw invalidParameter('maxTokens', 'a positive integer', maxTokens);
-  }
-  if (temperature !== undefined && !(temperature >= 0 && temperature <= 2)) {
-    throw invalidParameter('temperature', 'a number in [0, 2]', temperature);
-  }
-  if (topP !== undefined && !(topP > 0 && topP <= 1)) throw invalidParameter('topP', 'a number in (0, 1]', topP);
-  if (topK !== undefined && (!Number.isInteger(topK) || topK < 0))
-    throw invalidParameter('topK', 'an integer >= 0', topK);
-  if (seed !== undefined && !Number.isInteger(seed)) throw invalidParameter('seed', 'an integer', seed);
-  if (stop !== undefined && (!Array.isArray(stop) || stop.some((s) => typeof s !== 'string' || s === ''))) {
-    throw invalidParameter('stop', 'an array of non-empty strings', stop);
-  }
-}
-
-/** node-llama-cpp's sampling and stopping options for a request (greedy unless a temperature is given). */
-function sampling(options: GenerationOptions, maxTokens: number) {
-  return {
-    maxTokens,
-    temperature: options.temperature ?? 0,
-    ...(options.topP === undefined ? {} : { topP: options.topP }),
-    ...(options.topK === undefined ? {} : { topK: options.topK }),
-    ...(options.seed === undefined ? {} : { seed: options.seed }),
-    ...(options.stop?.length ? { customStopTriggers: options.stop } : {}),
-    signal: options.signal,
-  };
 }
 
 /** How one chat request runs: free text, a grammar (JSON output or forced tool calls), or native functions. */
@@ -436,7 +375,7 @@ export class LlamaChatBackend extends LLMBackend {
   }
 
   chatStream(messages: readonly ChatMessage[], options: ChatOptions = {}): AsyncIterable<ChatDelta> {
-    return this.stream<ChatDelta>(options, async (signal, push) => {
+    return streamJob<ChatDelta>(options, async (signal, push) => {
       const r = await this.runChat(
         messages,
         { ...options, signal },
@@ -494,7 +433,7 @@ export class LlamaChatBackend extends LLMBackend {
   }
 
   completeStream(prompt: string, options: CompletionOptions = {}): AsyncIterable<CompletionDelta> {
-    return this.stream<CompletionDelta>(options, async (signal, push) => {
+    return streamJob<CompletionDelta>(options, async (signal, push) => {
       const r = await this.runCompletion(
         prompt,
         { ...options, signal },
@@ -502,52 +441,6 @@ export class LlamaChatBackend extends LLMBackend {
       );
       push({ type: 'done', finishReason: r.finishReason, usage: r.usage });
     });
-  }
-
-  /**
-   * Runs `job` with its own abort signal and hands its pushed deltas to a `for await` loop; leaving the loop early
-   * (a client that disconnects) aborts the generation and frees its sequence before the loop returns.
-   */
-  private stream<D>(
-    options: GenerationOptions,
-    job: (signal: AbortSignal, push: (d: D) => void) => Promise<void>,
-  ): AsyncIterable<D> {
-    return {
-      [Symbol.asyncIterator]: () => {
-        const controller = new AbortController();
-        const outer = options.signal;
-        const onAbort = (): void => controller.abort(outer?.reason);
-        if (outer?.aborted) controller.abort(outer.reason);
-        else outer?.addEventListener('abort', onAbort, { once: true });
-        const queue = new AsyncQueue<D>();
-        const running = job(controller.signal, (d) => queue.push(d)).then(
-          () => queue.end(),
-          (e: unknown) => queue.fail(e),
-        );
-        const it = queue[Symbol.asyncIterator]();
-        const finish = async (): Promise<void> => {
-          outer?.removeEventListener('abort', onAbort);
-          if (!controller.signal.aborted) controller.abort(new AbortedError('The stream was closed by its reader.'));
-          await running;
-        };
-        return {
-          next: async () => {
-            try {
-              const r = await it.next();
-              if (r.done) outer?.removeEventListener('abort', onAbort);
-              return r;
-            } catch (e) {
-              outer?.removeEventListener('abort', onAbort);
-              throw e;
-            }
-          },
-          return: async () => {
-            await finish();
-            return { done: true, value: undefined };
-          },
-        };
-      },
-    };
   }
 }
 
