@@ -337,25 +337,44 @@ describe.skipIf(noChatModel)(
     });
 
     it('does not cut a stream that outlives the request timeout (streams time silence)', async () => {
-      const short = await createMultimodalApp({ llm, options: { requestTimeoutMs: 1000 } });
-      try {
-        const url = await short.listen({ port: 0, host: '127.0.0.1' });
+      // The limit must sit between the longest silence of a stream (the first token, or a gap between tokens) and
+      // the whole stream, whatever the machine's speed or load: measure one stream first, then take the geometric
+      // mean of the two (a stream of 120 tokens puts a factor of several between it and each side).
+      const body = JSON.stringify({
+        messages: [{ role: 'user', content: 'Write a long story.' }],
+        max_tokens: 120,
+        stream: true,
+      });
+      const stream = async (url: string): Promise<{ text: string; total: number; silence: number }> => {
         const t0 = performance.now();
         const r = await fetch(`${url}/v1/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            messages: [{ role: 'user', content: 'Write a long story.' }],
-            max_tokens: 60,
-            stream: true,
-          }),
+          body,
         });
-        const body = await r.text();
-        const ms = performance.now() - t0;
-        if (ms <= 1000) return; // a machine fast enough to finish within the limit proves nothing here
-        expect(body).toMatch(/"finish_reason":"(length|stop)"/);
-        expect(body.trim().endsWith('data: [DONE]')).toBe(true);
-        expect(body).not.toMatch(/"error"/);
+        let last = t0;
+        let silence = 0;
+        let text = '';
+        const decoder = new TextDecoder();
+        for await (const chunk of r.body as AsyncIterable<Uint8Array>) {
+          const now = performance.now();
+          silence = Math.max(silence, now - last);
+          last = now;
+          text += decoder.decode(chunk, { stream: true });
+        }
+        return { text, total: performance.now() - t0, silence };
+      };
+      const open = await createMultimodalApp({ llm });
+      const probe = await stream(await open.listen({ port: 0, host: '127.0.0.1' })).finally(() => open.close());
+      const limit = Math.round(Math.sqrt(probe.silence * probe.total));
+      if (limit < 2 * probe.silence) return; // too few chunks to tell silence from length on this machine
+      const short = await createMultimodalApp({ llm, options: { requestTimeoutMs: limit } });
+      try {
+        const r = await stream(await short.listen({ port: 0, host: '127.0.0.1' }));
+        if (r.total <= limit) return; // finished within the limit: proves nothing here
+        expect(r.text).toMatch(/"finish_reason":"(length|stop)"/);
+        expect(r.text.trim().endsWith('data: [DONE]')).toBe(true);
+        expect(r.text).not.toMatch(/"error"/);
       } finally {
         await short.close();
       }
