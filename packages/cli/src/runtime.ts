@@ -77,7 +77,10 @@ class RecordingBackend implements Backend {
   readonly opened = new Map<string, OpenedSession>();
   readonly opening = new Set<string>();
 
-  constructor(private readonly inner: Backend) {
+  constructor(
+    private readonly inner: Backend,
+    private readonly onCompile?: (file: string) => void,
+  ) {
     this.files = inner.files;
   }
 
@@ -88,6 +91,16 @@ class RecordingBackend implements Backend {
   async createSession(model: ModelSource, options?: SessionOptions): Promise<InferenceSession> {
     const key = typeof model === 'string' ? model : `<${model.byteLength} bytes>`;
     this.opening.add(key);
+    // A CoreML first compile (`.mlpackage` → cached `.mlmodelc`) runs inside createSession: say so once.
+    let told = false;
+    const watch = this.onCompile
+      ? setInterval(() => {
+          if (!told && compilingModels().includes(key)) {
+            told = true;
+            this.onCompile?.(key);
+          }
+        }, 250)
+      : undefined;
     try {
       const session = await this.inner.createSession(model, options);
       const { executionProvider, computeUnits } = session as { executionProvider?: unknown; computeUnits?: unknown };
@@ -97,6 +110,7 @@ class RecordingBackend implements Backend {
       });
       return session;
     } finally {
+      clearInterval(watch);
       this.opening.delete(key);
     }
   }
@@ -113,6 +127,8 @@ export interface RuntimeLoadedModel<K extends RuntimeModelKind> {
 export interface LoadOnRuntimeOptions {
   /** CoreML compute units (default `all`); ignored on ONNX. */
   readonly computeUnits?: ComputeUnits;
+  /** Called once per model file whose first CoreML compile starts (it can take minutes for a large model). */
+  readonly onCompile?: (file: string) => void;
 }
 
 const LOAD: { [K in RuntimeModelKind]: (path: string, options: never) => Promise<RuntimeBackendOf[K]> } = {
@@ -169,9 +185,10 @@ export async function loadOnRuntime<K extends RuntimeModelKind>(
   path: string,
   options: Record<string, unknown>,
   runtime: CliRuntime,
-  { computeUnits }: LoadOnRuntimeOptions = {},
+  { computeUnits, onCompile }: LoadOnRuntimeOptions = {},
 ): Promise<RuntimeLoadedModel<K>> {
-  const recorder = new RecordingBackend(runtime === 'coreml' ? coremlBackend : onnxBackend);
+  const recorder =
+    runtime === 'coreml' ? new RecordingBackend(coremlBackend, onCompile) : new RecordingBackend(onnxBackend);
   // A name of its own for this load (never picked without it: lowest priority), removed once the loader has
   // resolved it; the loaded model keeps the backend object for later loads.
   const name = `${runtime}:cli-load-${++loads}`;

@@ -104,10 +104,12 @@ async function onRuntime<K extends 'vision' | 'stt' | 'tts'>(
   spec: ModelSpec,
   config: ServeConfig,
   options: Record<string, unknown>,
+  log: (line: string) => void,
 ): Promise<Loaded<K>> {
   const runtime = await pickRuntime(spec.runtime ?? config.runtime ?? 'auto', spec.path);
   const loaded = await loadOnRuntime(kind, spec.path, options, runtime, {
     ...(config.computeUnits ? { computeUnits: config.computeUnits } : {}),
+    onCompile: (file) => log(`compiling ${file} for CoreML (first load only: the compiled model is cached)…`),
   });
   return { backend: loaded.backend as unknown as BackendOf<K>, info: loaded.info };
 }
@@ -116,10 +118,13 @@ async function onRuntime<K extends 'vision' | 'stt' | 'tts'>(
  * How the cli loads a model of each kind of run-server's task table (a new kind there makes the type checker ask
  * for its loader here): image and speech models on ONNX or CoreML (`--runtime`), chat models on llama.cpp.
  */
-const LOADERS: { [K in ModelKind]: (spec: ModelSpec, config: ServeConfig) => Promise<Loaded<K>> } = {
-  vision: (spec, config) => onRuntime('vision', spec, config, { task: spec.task, modelId: spec.name, ...spec.options }),
-  stt: (spec, config) => onRuntime('stt', spec, config, { ...spec.options }),
-  tts: (spec, config) => onRuntime('tts', spec, config, { ...spec.options }),
+const LOADERS: {
+  [K in ModelKind]: (spec: ModelSpec, config: ServeConfig, log: (line: string) => void) => Promise<Loaded<K>>;
+} = {
+  vision: (spec, config, log) =>
+    onRuntime('vision', spec, config, { task: spec.task, modelId: spec.name, ...spec.options }, log),
+  stt: (spec, config, log) => onRuntime('stt', spec, config, { ...spec.options }, log),
+  tts: (spec, config, log) => onRuntime('tts', spec, config, { ...spec.options }, log),
   llm: async (spec) => ({
     backend: await loadLlamaModel(spec.path, { modelId: spec.name, ...spec.options }),
     info: () => ({ runtime: 'llama.cpp' }),
@@ -178,7 +183,7 @@ export async function startServer(
       if (kind === undefined) throw new Error(`Unknown task '${spec.task}'; expected one of ${FLAG_LIST.join(', ')}.`);
       const t0 = performance.now();
       const path = isModelReference(spec.path) ? (await resolver().resolve(spec.path)).path : spec.path;
-      const loaded = await LOADERS[kind]({ ...spec, path }, config);
+      const loaded = await LOADERS[kind]({ ...spec, path }, config, log);
       const backend: ModelBackend = loaded.backend;
       describeModelRuntime(backend, loaded.info);
       sets.get(kind)?.set(spec.name, backend);
