@@ -72,7 +72,7 @@ interface OpenedSession {
  * A registry {@link Backend} that opens sessions on a real runtime and remembers, per model file, what each one
  * runs with and which files are being opened right now (a CoreML first compile happens then).
  */
-class RecordingBackend implements Backend {
+export class RecordingBackend implements Backend {
   readonly files: Backend['files'];
   readonly opened = new Map<string, OpenedSession>();
   readonly opening = new Set<string>();
@@ -204,7 +204,11 @@ export async function loadOnRuntime<K extends RuntimeModelKind>(
 }
 
 /** The `/health` description of one model from what its recorder saw (the configured values before it opened). */
-function describeRecorded(recorder: RecordingBackend, runtime: CliRuntime, session: SessionOptions): ModelRuntimeInfo {
+export function describeRecorded(
+  recorder: RecordingBackend,
+  runtime: CliRuntime,
+  session: CoreMLSessionOptions,
+): ModelRuntimeInfo {
   const opened = [...recorder.opened.values()];
   if (runtime === 'onnx') {
     const used = [...new Set(opened.flatMap((s) => (s.executionProvider ? [s.executionProvider] : [])))];

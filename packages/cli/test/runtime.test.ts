@@ -156,3 +156,63 @@ describe("run-server's status table for run-coreml's codes", () => {
     });
   });
 });
+
+describe('what /health says about a CoreML model while it compiles', () => {
+  // run-coreml's real compiled-model cache (ensureCompiled, compilingModels) with its compile step handed in, as
+  // its API takes it, since CoreML's compiler exists only on macOS; the session comes from a test Backend at the
+  // registry seam, shaped as run-coreml's sessions are (`computeUnits`).
+  it('is compiling while a first compile of one of its files runs, then reports the session’s compute units', async () => {
+    const { ensureCompiled } = await import('@llama-pajamas/run-coreml');
+    const { RecordingBackend, describeRecorded } = await import('../src/runtime.js');
+    const pkg = join(tmp, 'slow.mlpackage');
+    mkdirSync(join(pkg, 'Data'), { recursive: true });
+    writeFileSync(join(pkg, 'Manifest.json'), '{}');
+    let finish: () => void = () => undefined;
+    const compiled = new Promise<void>((resolve) => (finish = resolve));
+    const seam = {
+      files: {
+        extensions: ['.mlpackage'],
+        dtypeSuffixes: { fp16: [''], fp32: [], int8: [] },
+        dtypePreference: ['fp16'],
+      },
+      init: () => Promise.resolve(),
+      createSession: async (model: unknown) => {
+        await ensureCompiled(String(model), {
+          cacheDir: join(tmp, 'cache'),
+          osBuild: 'test',
+          compile: async (_source, destination) => {
+            await compiled;
+            mkdirSync(destination, { recursive: true });
+            return destination;
+          },
+        });
+        return {
+          computeUnits: 'cpuAndGpu',
+          inputs: [],
+          outputs: [],
+          metadata: {},
+          run: () => Promise.resolve({}),
+          dispose: () => Promise.resolve(),
+        };
+      },
+    } as unknown as ConstructorParameters<typeof RecordingBackend>[0];
+    const compiles: string[] = [];
+    const recorder = new RecordingBackend(seam, (file) => compiles.push(file));
+    const opening = recorder.createSession(pkg);
+    const session = { computeUnits: 'cpuAndGpu' as const };
+    await expect.poll(() => describeRecorded(recorder, 'coreml', session).compiling, { timeout: 10_000 }).toBe(true);
+    expect(describeRecorded(recorder, 'coreml', session)).toEqual({
+      runtime: 'coreml',
+      computeUnits: 'cpuAndGpu',
+      compiling: true,
+    });
+    await expect.poll(() => compiles, { timeout: 10_000 }).toEqual([pkg]);
+    finish();
+    await opening;
+    expect(describeRecorded(recorder, 'coreml', {})).toEqual({
+      runtime: 'coreml',
+      computeUnits: 'cpuAndGpu',
+      compiling: false,
+    });
+  });
+});
