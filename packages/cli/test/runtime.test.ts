@@ -43,7 +43,7 @@ interface HealthModel {
 }
 
 describe('--runtime and /health (real server on loopback, real YOLOX-Nano)', () => {
-  it('auto serves an ONNX model on onnx and /health says so, beside the existing fields', async () => {
+  it('auto serves an ONNX model on onnx and /health says so', async () => {
     const s = await startServer({
       models: [{ task: 'detect', name: 'yolox', path: yolox }],
       port: 0,
@@ -52,19 +52,11 @@ describe('--runtime and /health (real server on loopback, real YOLOX-Nano)', () 
     try {
       const health = (await (await fetch(`${s.address}/health`)).json()) as { status: string; models: HealthModel[] };
       expect(health.status).toBe('ok');
+      // The existing fields are run-server's (its health-runtime test); here: what the cli's loading adds.
       expect(health.models).toEqual([
-        {
-          model: 'yolox',
-          kind: 'vision',
-          capabilities: ['detect'],
-          loaded: true,
-          busy: false,
-          running: 0,
-          queued: 0,
-          runtime: 'onnx',
-          execution_providers: ['cpu'],
-        },
+        expect.objectContaining({ model: 'yolox', loaded: true, runtime: 'onnx', execution_providers: ['cpu'] }),
       ]);
+      expect(Object.keys(health.models[0]!)).not.toContain('compute_units');
     } finally {
       await s.close();
     }
