@@ -14,7 +14,15 @@
           {
             "type": "loadable_module",
             "product_extension": "node",
-            "sources": ["src/addon.mm", "src/model.mm", "src/convert.mm", "src/compile.mm", "src/plan.mm"],
+            "sources": [
+              "src/addon.mm",
+              "src/model.mm",
+              "src/convert.mm",
+              "src/tensors.mm",
+              "src/describe.mm",
+              "src/compile.mm",
+              "src/plan.mm"
+            ],
             "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
             "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
             "cflags!": ["-fno-exceptions"],

@@ -16,6 +16,21 @@
 #define API_AVAILABLE(...)
 #endif
 
+// What the SDK that builds the addon declares (the build SDK, not the OS it runs on: `@available` checks that).
+// Xcode 15.x (the macOS 14 SDKs, the default on GitHub's macos-14 runners) has no MLState, and before 15.3 (the
+// 14.4 SDK) no MLComputePlan: built with those, the addon reports the feature as unsupported instead of failing
+// to compile.
+#if defined(__MAC_OS_X_VERSION_MAX_ALLOWED) && __MAC_OS_X_VERSION_MAX_ALLOWED >= 150000
+#define LPCOREML_SDK_HAS_MLSTATE 1
+#else
+#define LPCOREML_SDK_HAS_MLSTATE 0
+#endif
+#if defined(__MAC_OS_X_VERSION_MAX_ALLOWED) && __MAC_OS_X_VERSION_MAX_ALLOWED >= 140400
+#define LPCOREML_SDK_HAS_COMPUTE_PLAN 1
+#else
+#define LPCOREML_SDK_HAS_COMPUTE_PLAN 0
+#endif
+
 namespace lpcoreml {
 
 /** The element types that cross the JS boundary, as run-core's TensorType names them. */

@@ -161,6 +161,7 @@ class PredictWorker : public Napi::AsyncWorker {
     NSError* error = nil;
     id<MLFeatureProvider> result = nil;
     if (state_ != nil) {
+#if LPCOREML_SDK_HAS_MLSTATE
       if (@available(macOS 15.0, *)) {
         result = [model_ predictionFromFeatures:provider usingState:(MLState*)state_ error:&error];
       } else {
@@ -168,6 +169,11 @@ class PredictWorker : public Napi::AsyncWorker {
         error_.message = "Stateful prediction needs macOS 15 or newer.";
         return;
       }
+#else
+      error_.code = "ERR_RUN_COREML_UNSUPPORTED_FEATURE";
+      error_.message = "Stateful prediction needs an addon built with the macOS 15 SDK (Xcode 16) or newer.";
+      return;
+#endif
     } else {
       result = [model_ predictionFromFeatures:provider error:&error];
     }
@@ -308,6 +314,7 @@ class Model : public Napi::ObjectWrap<Model> {
   Napi::Value NewState(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     MLModel* model = Require(env);
+#if LPCOREML_SDK_HAS_MLSTATE
     if (@available(macOS 15.0, *)) {
       auto* holder = new ObjectHolder{[model newState]};
       Napi::External<ObjectHolder> external =
@@ -315,6 +322,11 @@ class Model : public Napi::ObjectWrap<Model> {
       return env.GetInstanceData<AddonData>()->stateConstructor.New({external});
     }
     Napi::Error error = Napi::Error::New(env, "Stateful CoreML models (MLState) need macOS 15 or newer.");
+#else
+    (void)model;
+    Napi::Error error = Napi::Error::New(
+        env, "Stateful CoreML models (MLState) need an addon built with the macOS 15 SDK (Xcode 16) or newer.");
+#endif
     error.Set("code", Napi::String::New(env, "ERR_RUN_COREML_UNSUPPORTED_FEATURE"));
     throw error;
   }

@@ -16,6 +16,7 @@ struct PlanOperation {
   double cost = -1;  // estimated relative cost, -1 when unknown
 };
 
+#if LPCOREML_SDK_HAS_COMPUTE_PLAN
 API_AVAILABLE(macos(14.4))
 std::string DeviceName(id<MLComputeDeviceProtocol> device) {
   if ([(NSObject*)device isKindOfClass:[MLNeuralEngineComputeDevice class]]) return "neuralEngine";
@@ -45,6 +46,8 @@ void WalkBlock(MLComputePlan* plan, MLModelStructureProgramBlock* block, std::ve
   }
 }
 
+#endif
+
 class PlanWorker : public Napi::AsyncWorker {
  public:
   PlanWorker(Napi::Env env, std::string path, MLComputeUnits units)
@@ -56,6 +59,7 @@ class PlanWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
+#if LPCOREML_SDK_HAS_COMPUTE_PLAN
     if (@available(macOS 14.4, *)) {
       @autoreleasepool {
         MLModelConfiguration* config = [[MLModelConfiguration alloc] init];
@@ -96,6 +100,11 @@ class PlanWorker : public Napi::AsyncWorker {
       error_.code = "ERR_RUN_COREML_UNSUPPORTED_FEATURE";
       error_.message = "MLComputePlan needs macOS 14.4 or newer.";
     }
+#else
+    (void)units_;
+    error_.code = "ERR_RUN_COREML_UNSUPPORTED_FEATURE";
+    error_.message = "MLComputePlan needs an addon built with the macOS 14.4 SDK (Xcode 15.3) or newer.";
+#endif
     if (!error_.code.empty()) SetError(error_.message);
   }
 

@@ -10,7 +10,7 @@ import { registerPullCommand } from './commands/pull.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSpeakCommand } from './commands/speak.js';
 import { registerTranscribeCommand } from './commands/transcribe.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { EXIT, exitCodeFor, formatError } from './exit-codes.js';
 
 const program = new Command('llama-pajamas')
   .description(
@@ -34,6 +34,6 @@ registerChatCommand(program);
 registerConvertCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`llama-pajamas: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(formatError(e));
   process.exit(exitCodeFor(e));
 });

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
  * Exit codes of every `llama-pajamas` command (documented in docs/models.md and `--help`):
  * 0 ok, 1 any other failure, 2 usage (bad flags or arguments), 3 model missing (not cached while offline, unknown
  * name, or not on the hub), 4 network (hub unreachable, dropped, not a hub), 5 not authorised (gated/private: set
- * HF_TOKEN), 6 checksum mismatch, 7 disk full.
+ * HF_TOKEN), 6 checksum mismatch, 7 disk full, 8 runtime unavailable (`--runtime coreml` off macOS, the CoreML
+ * addon missing, no runtime that can start).
  */
 export const EXIT = {
   ok: 0,
@@ -15,6 +16,7 @@ export const EXIT = {
   unauthorized: 5,
   checksum: 6,
   diskFull: 7,
+  runtimeUnavailable: 8,
 } as const;
 
 const BY_CODE: Readonly<Record<string, number>> = {
@@ -32,6 +34,9 @@ const BY_CODE: Readonly<Record<string, number>> = {
   ERR_RUN_MODELS_UNAUTHORIZED: EXIT.unauthorized,
   ERR_RUN_MODELS_CHECKSUM_MISMATCH: EXIT.checksum,
   ERR_RUN_MODELS_DISK_FULL: EXIT.diskFull,
+  ERR_RUN_COREML_UNSUPPORTED_PLATFORM: EXIT.runtimeUnavailable,
+  ERR_RUN_COREML_BINDING_NOT_FOUND: EXIT.runtimeUnavailable,
+  ERR_RUN_BACKEND_NOT_FOUND: EXIT.runtimeUnavailable,
 };
 
 /** The exit code for an error thrown by a command (by its `code`, else 1). */
@@ -42,10 +47,24 @@ export function exitCodeFor(error: unknown): number {
   return BY_CODE[code] ?? EXIT.failure;
 }
 
+/** What a cli user does about an error code, printed after the message (the message itself speaks of packages). */
+const CLI_HINTS: Readonly<Record<string, string>> = {
+  ERR_RUN_COREML_UNSUPPORTED_PLATFORM:
+    'With llama-pajamas: use --runtime onnx, or --runtime auto (CoreML only where it runs).',
+  ERR_RUN_COREML_BINDING_NOT_FOUND: 'With llama-pajamas: use --runtime onnx until the CoreML addon is installed.',
+};
+
+/** The `llama-pajamas: <message>` line(s) printed for an error, with the cli hint for its code if there is one. */
+export function formatError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = CLI_HINTS[String((error as { code?: unknown } | null)?.code)];
+  return `llama-pajamas: ${message}\n${hint ? `${hint}\n` : ''}`;
+}
+
 /** Help text listing the exit codes, for `addHelpText('after', …)`. */
 export const EXIT_CODES_HELP = `
 Exit codes: 0 ok, 1 failure, 2 usage, 3 model missing, 4 network, 5 not authorised (set HF_TOKEN),
-6 checksum mismatch, 7 disk full.
+6 checksum mismatch, 7 disk full, 8 runtime unavailable (e.g. --runtime coreml off macOS).
 `;
 
 /**
@@ -63,7 +82,7 @@ export function withExitCodes<A extends unknown[]>(
     try {
       await action(...args);
     } catch (e) {
-      process.stderr.write(`llama-pajamas: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(formatError(e));
       process.exit(exitCodeFor(e));
     }
   };

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve as resolvePath } from 'node:path';
-import type { ModelBackend, STTBackend, TTSBackend, VisionBackend } from '@llama-pajamas/run-core';
+import type { ModelBackend } from '@llama-pajamas/run-core';
 import { playgroundPlugin } from '@llama-pajamas/playground';
-import * as onnx from '@llama-pajamas/run-onnx';
 import { loadLlamaModel } from '@llama-pajamas/run-llama';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
@@ -11,13 +10,23 @@ import {
   multimodalPlugin,
   MODEL_KIND_NAMES,
   SERVE_FLAGS,
+  describeModelRuntime,
   type BackendOf,
   type ModelKind,
+  type ModelRuntimeInfo,
   type MultimodalAppOptions,
   type ServeFlag,
   type TaskBackends,
 } from '@llama-pajamas/run-server';
 import { createModelResolver, type CliModelResolver } from './model-refs.js';
+import {
+  COMPUTE_UNITS,
+  loadOnRuntime,
+  pickRuntime,
+  RUNTIME_CHOICES,
+  type ComputeUnits,
+  type RuntimeChoice,
+} from './runtime.js';
 
 /** A task a model can be served for from the command line: a serve flag of run-server's task table. */
 export type ServeTask = ServeFlag;
@@ -28,6 +37,8 @@ export interface ModelSpec {
   name: string;
   path: string;
   options?: Record<string, unknown>;
+  /** The runtime of this model (default: the server's `runtime`, else `auto`); chat models ignore it. */
+  runtime?: RuntimeChoice;
 }
 
 /** Everything `llama-pajamas serve` needs; the cli fills it from flags, a config file and env vars. */
@@ -42,6 +53,13 @@ export interface ServeConfig {
   logLevel?: string;
   /** Serve the web playground at `/` and `/playground` (default `true`; `--no-playground` turns it off). */
   playground?: boolean;
+  /**
+   * Runtime of the image and speech models (default `auto`: CoreML on macOS when the model path holds a converted
+   * CoreML model, else ONNX); a model's own `runtime` wins.
+   */
+  runtime?: RuntimeChoice;
+  /** CoreML compute units (default `all`). */
+  computeUnits?: ComputeUnits;
 }
 
 /**
@@ -74,32 +92,43 @@ export function parseModelSpec(task: ServeTask, value: string): ModelSpec {
   return { task, name, path: isModelReference(path) ? path : resolvePath(path) };
 }
 
-type Loader<B> = (path: string, options?: Record<string, unknown>) => Promise<B>;
-interface Loaders {
-  loadVisionModel: Loader<VisionBackend>;
-  loadSpeechToText: Loader<STTBackend>;
-  loadTextToSpeech: Loader<TTSBackend>;
+/** A loaded model and what `/health` says about its runtime. */
+interface Loaded<K extends ModelKind> {
+  backend: BackendOf<K>;
+  info: () => ModelRuntimeInfo;
 }
 
-function loader<K extends keyof Loaders>(name: K): Loaders[K] {
-  const fn = (onnx as unknown as Partial<Loaders>)[name];
-  if (typeof fn !== 'function') {
-    throw new Error(
-      `This build of @llama-pajamas/run-onnx has no ${name}(); update llama-pajamas to serve this kind of model.`,
-    );
-  }
-  return fn as Loaders[K];
+/** Loads an image or speech model on the runtime its spec (or the server) picks. */
+async function onRuntime<K extends 'vision' | 'stt' | 'tts'>(
+  kind: K,
+  spec: ModelSpec,
+  config: ServeConfig,
+  options: Record<string, unknown>,
+  log: (line: string) => void,
+): Promise<Loaded<K>> {
+  const runtime = await pickRuntime(spec.runtime ?? config.runtime ?? 'auto', spec.path);
+  const loaded = await loadOnRuntime(kind, spec.path, options, runtime, {
+    ...(config.computeUnits ? { computeUnits: config.computeUnits } : {}),
+    onCompile: (file) => log(`compiling ${file} for CoreML (first load only: the compiled model is cached)…`),
+  });
+  return { backend: loaded.backend as unknown as BackendOf<K>, info: loaded.info };
 }
 
 /**
  * How the cli loads a model of each kind of run-server's task table (a new kind there makes the type checker ask
- * for its loader here).
+ * for its loader here): image and speech models on ONNX or CoreML (`--runtime`), chat models on llama.cpp.
  */
-const LOADERS: { [K in ModelKind]: (spec: ModelSpec) => Promise<BackendOf<K>> } = {
-  vision: (spec) => loader('loadVisionModel')(spec.path, { task: spec.task, modelId: spec.name, ...spec.options }),
-  stt: (spec) => loader('loadSpeechToText')(spec.path, { ...spec.options }),
-  tts: (spec) => loader('loadTextToSpeech')(spec.path, { ...spec.options }),
-  llm: (spec) => loadLlamaModel(spec.path, { modelId: spec.name, ...spec.options }),
+const LOADERS: {
+  [K in ModelKind]: (spec: ModelSpec, config: ServeConfig, log: (line: string) => void) => Promise<Loaded<K>>;
+} = {
+  vision: (spec, config, log) =>
+    onRuntime('vision', spec, config, { task: spec.task, modelId: spec.name, ...spec.options }, log),
+  stt: (spec, config, log) => onRuntime('stt', spec, config, { ...spec.options }, log),
+  tts: (spec, config, log) => onRuntime('tts', spec, config, { ...spec.options }, log),
+  llm: async (spec) => ({
+    backend: await loadLlamaModel(spec.path, { modelId: spec.name, ...spec.options }),
+    info: () => ({ runtime: 'llama.cpp' }),
+  }),
 };
 
 const FLAG_KINDS = new Map<string, ModelKind>(SERVE_FLAGS.map((f) => [f.flag, f.kind]));
@@ -120,7 +149,8 @@ export interface RunningServer {
 }
 
 /**
- * Loads every model with run-onnx, hands them to run-server and listens.
+ * Loads every model (image and speech models on ONNX or CoreML, chat models on llama.cpp), hands them to
+ * run-server and listens.
  * @example
  * const s = await startServer({ models: [parseModelSpec('detect', 'yolox_nano.onnx')], port: 8000 });
  * // s.address === 'http://127.0.0.1:8000'
@@ -153,12 +183,14 @@ export async function startServer(
       if (kind === undefined) throw new Error(`Unknown task '${spec.task}'; expected one of ${FLAG_LIST.join(', ')}.`);
       const t0 = performance.now();
       const path = isModelReference(spec.path) ? (await resolver().resolve(spec.path)).path : spec.path;
-      const backend: ModelBackend = await LOADERS[kind]({ ...spec, path });
+      const loaded = await LOADERS[kind]({ ...spec, path }, config, log);
+      const backend: ModelBackend = loaded.backend;
+      describeModelRuntime(backend, loaded.info);
       sets.get(kind)?.set(spec.name, backend);
       const ms = Math.round(performance.now() - t0);
       backends.push({ spec, backend, ms });
       log(
-        `loaded ${spec.task} model '${spec.name}' from ${path === spec.path ? path : `${spec.path} (${path})`} in ${ms} ms`,
+        `loaded ${spec.task} model '${spec.name}' from ${path === spec.path ? path : `${spec.path} (${path})`} on ${loaded.info().runtime} in ${ms} ms`,
       );
     }
   } catch (error) {
@@ -209,7 +241,10 @@ async function cachedDefaults(log: (line: string) => void): Promise<ModelSpec[]>
   return specs;
 }
 
-/** Reads a JSON config file: `{ host, port, apiKey, allowUrlImages, logLevel, server, models: [{ task, name, path, options }] }`. */
+/**
+ * Reads a JSON config file: `{ host, port, apiKey, allowUrlImages, logLevel, runtime, computeUnits, server,
+ * models: [{ task, name, path, runtime, options }] }`.
+ */
 export async function readConfigFile(path: string): Promise<ServeConfig> {
   let json: unknown;
   try {
@@ -233,8 +268,24 @@ export async function readConfigFile(path: string): Promise<ServeConfig> {
         );
       }
       const spec = parseModelSpec(m.task, isModelReference(m.path) ? m.path : resolvePath(path, '..', m.path));
-      models.push({ ...spec, name: m.name ?? spec.name, ...(m.options ? { options: m.options } : {}) });
+      const runtime = m.runtime === undefined ? undefined : checkChoice(path, 'runtime', m.runtime, RUNTIME_CHOICES);
+      models.push({
+        ...spec,
+        name: m.name ?? spec.name,
+        ...(m.options ? { options: m.options } : {}),
+        ...(runtime ? { runtime } : {}),
+      });
     }
   }
+  if (c.runtime !== undefined) checkChoice(path, 'runtime', c.runtime, RUNTIME_CHOICES);
+  if (c.computeUnits !== undefined) checkChoice(path, 'computeUnits', c.computeUnits, COMPUTE_UNITS);
   return { ...c, models };
+}
+
+/** A config file value that must be one of `choices`. */
+function checkChoice<T extends string>(file: string, key: string, value: unknown, choices: readonly T[]): T {
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new Error(`${file}: "${key}" must be one of ${choices.join(', ')}; got ${JSON.stringify(value)}.`);
+  }
+  return value as T;
 }

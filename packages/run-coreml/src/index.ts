@@ -2,8 +2,19 @@
  * @llama-pajamas/run-coreml — llama-pajamas on CoreML (Neural Engine, GPU, CPU) through a native addon.
  */
 export { coremlBackend, COREML_RUNTIME_FILES } from './backend.js';
-export { loadVisionModel, registerCoreMLBackend, type LoadCoreMLVisionModelOptions } from './loaders.js';
-export { CoreMLSession, resolveComputeUnits } from './session-impl.js';
+export {
+  loadVisionModel,
+  loadSpeechToText,
+  loadTextToSpeech,
+  loadVad,
+  registerCoreMLBackend,
+  type CoreMLLoaderSessionOptions,
+  type LoadCoreMLVisionModelOptions,
+  type LoadCoreMLSpeechToTextOptions,
+  type LoadCoreMLTextToSpeechOptions,
+  type LoadCoreMLVadOptions,
+} from './loaders.js';
+export { CoreMLSession, resolveComputeUnits, COMPUTE_UNITS } from './session-impl.js';
 export type {
   CoreMLSessionOptions,
   CoreMLRunOptions,

@@ -45,7 +45,8 @@ import type {
 } from './session.js';
 import type { CoreMLFeatureInfo, CoreMLFeatureKind } from './spec.js';
 
-const COMPUTE_UNITS: readonly ComputeUnits[] = ['all', 'cpuAndNeuralEngine', 'cpuAndGpu', 'cpuOnly'];
+/** The compute units CoreML takes, for option parsers. */
+export const COMPUTE_UNITS: readonly ComputeUnits[] = ['all', 'cpuAndNeuralEngine', 'cpuAndGpu', 'cpuOnly'];
 const PROVIDER_UNITS: Record<string, ComputeUnits> = {
   coreml: 'all',
   all: 'all',

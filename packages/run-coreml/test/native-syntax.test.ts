@@ -40,7 +40,14 @@ interface Diagnostic {
   kind: 'error' | 'warning';
 }
 
-function check(file: string): { diagnostics: Diagnostic[]; output: string } {
+/**
+ * The SDKs the sources must compile against (`__MAC_OS_X_VERSION_MAX_ALLOWED`; the stub header leaves out what an
+ * SDK lacks): macOS 15 (Xcode 16), 14.4 (Xcode 15.3-15.4, the default on GitHub's macos-14 runners: no MLState)
+ * and 14.0 (Xcode 15.0-15.2: no MLComputePlan either).
+ */
+const SDKS = { 'macOS 15 SDK': 150000, 'macOS 14.4 SDK': 140400, 'macOS 14.0 SDK': 140000 } as const;
+
+function check(file: string, sdk: number = SDKS['macOS 15 SDK']): { diagnostics: Diagnostic[]; output: string } {
   const args = [
     '-fsyntax-only',
     '-ferror-limit=0',
@@ -60,6 +67,7 @@ function check(file: string): { diagnostics: Diagnostic[]; output: string } {
     '-DGNUSTEP',
     '-DGNUSTEP_BASE_LIBRARY=1',
     '-DGNU_RUNTIME=1',
+    `-D__MAC_OS_X_VERSION_MAX_ALLOWED=${sdk}`,
     '-I',
     join(nativeDir, 'test', 'sdk-stubs'),
     '-isystem',
@@ -98,10 +106,13 @@ describe.skipIf(!ready)(
       expect(sources).toContain('plan.mm');
     });
 
-    it.each(sources)('%s: no error and no warning', (source) => {
-      const { diagnostics, output } = check(join(nativeDir, 'src', source));
-      expect(diagnostics, output).toEqual([]);
-    });
+    it.each(sources.flatMap((source) => Object.entries(SDKS).map(([name, sdk]) => [source, name, sdk] as const)))(
+      '%s against the %s: no error and no warning',
+      (source, _name, sdk) => {
+        const { diagnostics, output } = check(join(nativeDir, 'src', source), sdk);
+        expect(diagnostics, output).toEqual([]);
+      },
+    );
 
     // The check is only worth something if it fails on the mistakes it is meant to catch.
     it.each([
@@ -123,6 +134,19 @@ describe.skipIf(!ready)(
         diagnostics.filter((d) => d.kind === 'error' && d.file === file && d.line === '3'),
         output,
       ).not.toEqual([]);
+    });
+
+    it('catches MLState used without the SDK check, against the macOS 14.4 SDK (and not against 15)', () => {
+      const file = join(scratch, 'bad-sdk.mm');
+      const common = JSON.stringify(join(nativeDir, 'src', 'common.h'));
+      writeFileSync(
+        file,
+        `#include ${common}\nvoid Bad(MLModel* model) {\n  MLState* s = [model newState]; (void)s;\n}\n`,
+      );
+      const errorsOn3 = (sdk: number): Diagnostic[] =>
+        check(file, sdk).diagnostics.filter((d) => d.kind === 'error' && d.file === file && d.line === '3');
+      expect(errorsOn3(SDKS['macOS 14.4 SDK'])).not.toEqual([]);
+      expect(errorsOn3(SDKS['macOS 15 SDK'])).toEqual([]);
     });
   },
 );

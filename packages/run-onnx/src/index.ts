@@ -9,6 +9,7 @@ export type {
 } from './session.js';
 export { OnnxSession } from './session-impl.js';
 export { onnxBackend, registerOnnxBackend, ONNX_FILES } from './backend.js';
+export { splitSessionOptions, type OnnxSessionKey } from './split-session-options.js';
 export { readOnnxMetadata, type OnnxModelInfo } from './onnx-metadata.js';
 export * from './vision/index.js';
 export * from './speech/vad.js';

@@ -94,6 +94,12 @@ export const RUN_ERROR_STATUS: Readonly<Record<RunErrorCode, { status: number; t
   ERR_RUN_TIMEOUT: { status: 504, type: 'timeout_error' },
   ERR_RUN_COREML_UNSUPPORTED_PLATFORM: { status: 501, type: 'not_implemented_error' },
   ERR_RUN_COREML_BINDING_NOT_FOUND: { status: 501, type: 'not_implemented_error' },
+  // A CoreML feature this binding or this macOS cannot serve (image inputs, MLState before macOS 15).
+  ERR_RUN_COREML_UNSUPPORTED_FEATURE: { status: 501, type: 'not_implemented_error' },
+  ERR_RUN_COREML_COMPILE: { status: 500, type: 'server_error' },
+  ERR_RUN_COREML_LOAD: { status: 500, type: 'server_error' },
+  ERR_RUN_COREML_PREDICTION: { status: 500, type: 'server_error' },
+  ERR_RUN_COREML_SPEC_INVALID: { status: 500, type: 'server_error' },
   ERR_RUN_CONVERTER_PYTHON_NOT_FOUND: { status: 501, type: 'not_implemented_error' },
   ERR_RUN_CONVERTER_FAILED: { status: 500, type: 'server_error' },
   // Chat models (run-core's ERR_RUN_LLM_* codes; run-llama's own ERR_RUN_LLAMA_* codes).

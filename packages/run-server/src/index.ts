@@ -9,6 +9,7 @@ export * from './options.js';
 export * from './errors.js';
 export * from './queue.js';
 export * from './url-fetch.js';
+export * from './runtime-info.js';
 export * from './formats/audio-encode.js';
 export * from './formats/subtitles.js';
 export * from './formats/languages.js';

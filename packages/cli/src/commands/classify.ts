@@ -1,9 +1,9 @@
-import { loadVisionModel } from '@llama-pajamas/run-onnx';
 import type { Command } from 'commander';
 import { EXIT_CODES_HELP, withExitCodes } from '../exit-codes.js';
 import { dtypeOption, MODEL_HELP, numberOption, readInput, resolveTaskModel, writeOutput } from './one-shot.js';
+import { addRuntimeOptions, loadForCommand, type RuntimeFlags } from './runtime-flags.js';
 
-interface ClassifyFlags {
+interface ClassifyFlags extends RuntimeFlags {
   model?: string;
   dtype?: 'fp32' | 'fp16' | 'int8';
   topK?: number;
@@ -30,7 +30,7 @@ Examples:
   llama-pajamas classify cat.jpg --top-k 1 --json
   llama-pajamas classify cat.jpg --model clip-vit-b32 --labels "a cat,a dog,a car"${EXIT_CODES_HELP}`,
     );
-  cmd.action(
+  addRuntimeOptions(cmd).action(
     withExitCodes(cmd, async (image: string, flags: ClassifyFlags) => {
       const bytes = await readInput(image);
       const labels = flags.labels
@@ -38,7 +38,7 @@ Examples:
         .map((l) => l.trim())
         .filter(Boolean);
       const model = await resolveTaskModel(labels ? 'embed' : 'classify', flags.model, flags.dtype);
-      const backend = await loadVisionModel(model.path, { task: 'classify', modelId: model.name });
+      const backend = await loadForCommand('vision', model.path, { task: 'classify', modelId: model.name }, flags);
       try {
         const result = await backend.classify(bytes, { topK: flags.topK ?? 5, ...(labels ? { labels } : {}) });
         if (flags.json) {

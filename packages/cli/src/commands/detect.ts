@@ -1,11 +1,11 @@
-import { loadVisionModel } from '@llama-pajamas/run-onnx';
 import type { Command } from 'commander';
 import type { DetectionResult } from '@llama-pajamas/run-core';
 import sharp from 'sharp';
 import { EXIT_CODES_HELP, withExitCodes } from '../exit-codes.js';
 import { dtypeOption, MODEL_HELP, numberOption, readInput, resolveTaskModel, writeOutput } from './one-shot.js';
+import { addRuntimeOptions, loadForCommand, type RuntimeFlags } from './runtime-flags.js';
 
-interface DetectFlags {
+interface DetectFlags extends RuntimeFlags {
   model?: string;
   dtype?: 'fp32' | 'fp16' | 'int8';
   confidence?: number;
@@ -61,11 +61,11 @@ Examples:
   llama-pajamas detect https://example.com/dog.jpg --confidence 0.5 --annotate dog-boxes.jpg
   llama-pajamas detect photo.png --model ./yolo11n.onnx --json | jq '.detections[].label'${EXIT_CODES_HELP}`,
     );
-  cmd.action(
+  addRuntimeOptions(cmd).action(
     withExitCodes(cmd, async (image: string, flags: DetectFlags) => {
       const bytes = await readInput(image);
       const model = await resolveTaskModel('detect', flags.model, flags.dtype);
-      const backend = await loadVisionModel(model.path, { task: 'detect', modelId: model.name });
+      const backend = await loadForCommand('vision', model.path, { task: 'detect', modelId: model.name }, flags);
       try {
         const result = await backend.detect(bytes, {
           confidence: flags.confidence,

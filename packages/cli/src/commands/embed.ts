@@ -1,9 +1,9 @@
-import { loadVisionModel } from '@llama-pajamas/run-onnx';
 import { InvalidArgumentError, type Command } from 'commander';
 import { EXIT_CODES_HELP, withExitCodes } from '../exit-codes.js';
 import { dtypeOption, MODEL_HELP, readInput, resolveTaskModel, writeOutput } from './one-shot.js';
+import { addRuntimeOptions, loadForCommand, type RuntimeFlags } from './runtime-flags.js';
 
-interface EmbedFlags {
+interface EmbedFlags extends RuntimeFlags {
   model?: string;
   dtype?: 'fp32' | 'fp16' | 'int8';
   text?: string;
@@ -27,14 +27,14 @@ Examples:
   llama-pajamas embed photo.jpg --json > photo.json             # default model (clip-vit-b32)
   llama-pajamas embed --text "a photo of a dog" --model hf:Xenova/clip-vit-base-patch32${EXIT_CODES_HELP}`,
     );
-  cmd.action(
+  addRuntimeOptions(cmd).action(
     withExitCodes(cmd, async (image: string | undefined, flags: EmbedFlags) => {
       if ((image === undefined) === (flags.text === undefined)) {
         throw new InvalidArgumentError('Give either an image (file or URL) or --text "…", not both and not neither.');
       }
       const input = flags.text !== undefined ? { text: flags.text } : await readInput(image!);
       const model = await resolveTaskModel('embed', flags.model, flags.dtype);
-      const backend = await loadVisionModel(model.path, { task: 'embed', modelId: model.name });
+      const backend = await loadForCommand('vision', model.path, { task: 'embed', modelId: model.name }, flags);
       try {
         const result = await backend.embed(input);
         const values = Array.from(result.embedding);

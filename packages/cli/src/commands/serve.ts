@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { addRuntimeOptions, type RuntimeFlags } from './runtime-flags.js';
 import { SERVE_FLAGS } from '@llama-pajamas/run-server';
 import {
   parseModelSpec,
@@ -24,7 +25,7 @@ export function parsePort(value: string): number {
   return n;
 }
 
-interface ServeFlags {
+interface ServeFlags extends RuntimeFlags {
   host?: string;
   port?: number;
   apiKey?: string;
@@ -51,7 +52,7 @@ export function registerServeCommand(program: Command): void {
     command.addOption(option);
     return option.attributeName();
   });
-  command
+  addRuntimeOptions(command)
     .option('--host <host>', 'address to listen on (env LLAMA_PAJAMAS_HOST)', undefined)
     .option('--port <port>', 'port to listen on, 0 = any free port (env LLAMA_PAJAMAS_PORT)', parsePort)
     .option('--api-key <key>', 'require Authorization: Bearer <key> (env LLAMA_PAJAMAS_API_KEY)')
@@ -74,6 +75,8 @@ export function registerServeCommand(program: Command): void {
         allowUrlImages: flags.allowUrlImages ?? file.allowUrlImages ?? false,
         logLevel: flags.logLevel ?? file.logLevel,
         playground: flags.playground === false ? false : (file.playground ?? true),
+        runtime: flags.runtime ?? file.runtime ?? 'auto',
+        ...((flags.computeUnits ?? file.computeUnits) ? { computeUnits: flags.computeUnits ?? file.computeUnits } : {}),
         server: {
           ...file.server,
           ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),

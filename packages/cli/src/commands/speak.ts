@@ -1,14 +1,14 @@
-import { loadTextToSpeech } from '@llama-pajamas/run-onnx';
 import { createAudioEncoder } from '@llama-pajamas/run-server';
 import { InvalidArgumentError, type Command } from 'commander';
 import { extname } from 'node:path';
 import { EXIT_CODES_HELP, withExitCodes } from '../exit-codes.js';
 import { MODEL_HELP, numberOption, resolveTaskModel, writeOutput, choiceOption } from './one-shot.js';
+import { addRuntimeOptions, loadForCommand, type RuntimeFlags } from './runtime-flags.js';
 
 const FORMATS = ['wav', 'mp3', 'opus', 'flac', 'pcm'] as const;
 type SpeakFormat = (typeof FORMATS)[number];
 
-interface SpeakFlags {
+interface SpeakFlags extends RuntimeFlags {
   model?: string;
   output: string;
   format?: SpeakFormat;
@@ -39,7 +39,7 @@ Examples:
   echo "Long text…" | llama-pajamas speak - -o out.mp3 --speed 1.2
   llama-pajamas speak "Bonjour" --model ./fr_FR-siwis-medium.onnx -o bonjour.opus${EXIT_CODES_HELP}`,
     );
-  cmd.action(
+  addRuntimeOptions(cmd).action(
     withExitCodes(cmd, async (text: string, flags: SpeakFlags) => {
       const input = text === '-' ? await readStdin() : text;
       if (input.trim() === '') throw new InvalidArgumentError('Nothing to say: the text is empty.');
@@ -47,7 +47,7 @@ Examples:
       const format: SpeakFormat =
         flags.format ?? ((FORMATS as readonly string[]).includes(ext) ? (ext as SpeakFormat) : 'wav');
       const model = await resolveTaskModel('tts', flags.model, undefined);
-      const tts = await loadTextToSpeech(model.path);
+      const tts = await loadForCommand('tts', model.path, {}, flags);
       try {
         const speaker =
           flags.speaker === undefined ? undefined : /^\d+$/.test(flags.speaker) ? Number(flags.speaker) : flags.speaker;

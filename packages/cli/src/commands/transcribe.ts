@@ -1,9 +1,9 @@
 import { loadAudio, type TranscribeProgress, type TranscriptionResult } from '@llama-pajamas/run-core';
-import { loadSpeechToText } from '@llama-pajamas/run-onnx';
 import { toSrt, toVerboseJson, toVtt } from '@llama-pajamas/run-server';
 import type { Command } from 'commander';
 import { EXIT_CODES_HELP, withExitCodes } from '../exit-codes.js';
 import { dtypeOption, MODEL_HELP, readInput, resolveTaskModel, writeOutput, choiceOption } from './one-shot.js';
+import { addRuntimeOptions, loadForCommand, type RuntimeFlags } from './runtime-flags.js';
 
 const FORMATS = ['text', 'json', 'srt', 'vtt', 'verbose_json'] as const;
 type TranscriptFormat = (typeof FORMATS)[number];
@@ -11,7 +11,7 @@ type TranscriptFormat = (typeof FORMATS)[number];
 /** Audio longer than this is transcribed as a stream, printing each segment to stderr as it is ready. */
 const PROGRESS_AFTER_S = 30;
 
-interface TranscribeFlags {
+interface TranscribeFlags extends RuntimeFlags {
   model?: string;
   dtype?: 'fp32' | 'fp16' | 'int8';
   format: TranscriptFormat;
@@ -72,13 +72,13 @@ Examples:
   llama-pajamas transcribe talk.wav --format srt -o talk.srt
   llama-pajamas transcribe https://example.com/clip.ogg --model whisper-base.en --json${EXIT_CODES_HELP}`,
     );
-  cmd.action(
+  addRuntimeOptions(cmd).action(
     withExitCodes(cmd, async (audioRef: string, flags: TranscribeFlags) => {
       const format: TranscriptFormat = flags.json ? 'verbose_json' : flags.format;
       const bytes = await readInput(audioRef);
       const audio = await loadAudio(bytes, { sampleRate: 16_000 });
       const model = await resolveTaskModel('stt', flags.model, flags.dtype);
-      const stt = await loadSpeechToText(model.path, { ...(model.dtype ? { dtype: model.dtype } : {}) });
+      const stt = await loadForCommand('stt', model.path, { ...(model.dtype ? { dtype: model.dtype } : {}) }, flags);
       try {
         const options = { language: flags.language, wordTimestamps: flags.wordTimestamps === true || undefined };
         const seconds = audio.samples.length / audio.sampleRate;

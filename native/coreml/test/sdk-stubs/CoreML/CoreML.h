@@ -15,6 +15,13 @@
 #endif
 #define LP_MACOS(v) __attribute__((availability(macos, introduced = v)))
 
+// The SDK these declarations stand for: macOS 15 unless the check passes an older one
+// (-D__MAC_OS_X_VERSION_MAX_ALLOWED=140000 for Xcode 15.0-15.2). As in Apple's SDKs, what is newer than the SDK
+// is not declared at all, so code that uses it without an SDK check does not compile.
+#ifndef __MAC_OS_X_VERSION_MAX_ALLOWED
+#define __MAC_OS_X_VERSION_MAX_ALLOWED 150000
+#endif
+
 typedef uint32_t LPOSType;  // OSType (a FourCharCode) from MacTypes.h
 
 NS_ASSUME_NONNULL_BEGIN
@@ -51,7 +58,9 @@ typedef NS_ENUM(NSInteger, MLFeatureType) {
   MLFeatureTypeMultiArray = 5,
   MLFeatureTypeDictionary = 6,
   MLFeatureTypeSequence = 7,
+#if __MAC_OS_X_VERSION_MAX_ALLOWED >= 150000
   MLFeatureTypeState LP_MACOS(15.0) = 8,
+#endif
 };
 
 typedef NS_ENUM(NSInteger, MLMultiArrayShapeConstraintType) {
@@ -102,11 +111,13 @@ typedef NS_ENUM(NSInteger, MLImageSizeConstraintType) {
 @property(readonly, nonatomic) MLImageSizeConstraint* sizeConstraint;
 @end
 
+#if __MAC_OS_X_VERSION_MAX_ALLOWED >= 150000
 LP_MACOS(15.0)
 @interface MLStateConstraint : NSObject
 @property(readonly, nonatomic) NSArray<NSNumber*>* bufferShape;
 @property(readonly, nonatomic) MLMultiArrayDataType dataType;
 @end
+#endif
 
 @interface MLFeatureDescription : NSObject <NSCopying>
 @property(readonly, nonatomic) NSString* name;
@@ -114,14 +125,18 @@ LP_MACOS(15.0)
 @property(readonly, nonatomic, getter=isOptional) BOOL optional;
 @property(readonly, nullable, nonatomic) MLMultiArrayConstraint* multiArrayConstraint;
 @property(readonly, nullable, nonatomic) MLImageConstraint* imageConstraint;
+#if __MAC_OS_X_VERSION_MAX_ALLOWED >= 150000
 @property(readonly, nullable, nonatomic) MLStateConstraint* stateConstraint LP_MACOS(15.0);
+#endif
 @end
 
 @interface MLModelDescription : NSObject
 @property(readonly, nonatomic) NSDictionary<NSString*, MLFeatureDescription*>* inputDescriptionsByName;
 @property(readonly, nonatomic) NSDictionary<NSString*, MLFeatureDescription*>* outputDescriptionsByName;
+#if __MAC_OS_X_VERSION_MAX_ALLOWED >= 150000
 @property(readonly, nonatomic)
     NSDictionary<NSString*, MLFeatureDescription*>* stateDescriptionsByName LP_MACOS(15.0);
+#endif
 @property(readonly, nullable, nonatomic, copy) NSString* predictedFeatureName;
 @property(readonly, nullable, nonatomic, copy) NSString* predictedProbabilitiesName;
 @property(readonly, nonatomic) NSDictionary<MLModelMetadataKey, id>* metadata;
@@ -171,9 +186,11 @@ LP_MACOS(15.0)
 - (instancetype)initWithFeatureProviderArray:(NSArray<id<MLFeatureProvider>>*)array;
 @end
 
+#if __MAC_OS_X_VERSION_MAX_ALLOWED >= 150000
 LP_MACOS(15.0)
 @interface MLState : NSObject
 @end
+#endif
 
 @interface MLModel : NSObject
 @property(readonly, nonatomic) MLModelDescription* modelDescription;
@@ -183,10 +200,12 @@ LP_MACOS(15.0)
                                           error:(NSError**)error;
 - (nullable id<MLFeatureProvider>)predictionFromFeatures:(id<MLFeatureProvider>)input error:(NSError**)error;
 - (nullable id<MLBatchProvider>)predictionsFromBatch:(id<MLBatchProvider>)inputBatch error:(NSError**)error;
+#if __MAC_OS_X_VERSION_MAX_ALLOWED >= 150000
 - (MLState*)newState LP_MACOS(15.0);
 - (nullable id<MLFeatureProvider>)predictionFromFeatures:(id<MLFeatureProvider>)inputFeatures
                                               usingState:(MLState*)state
                                                    error:(NSError**)error LP_MACOS(15.0);
+#endif
 + (void)compileModelAtURL:(NSURL*)modelURL
         completionHandler:(void (^)(NSURL* _Nullable compiledModelURL, NSError* _Nullable error))handler
     LP_MACOS(13.0);
@@ -194,8 +213,10 @@ LP_MACOS(15.0)
 
 NS_ASSUME_NONNULL_END
 
-// MLComputePlan (macOS 14.4): where each operation of a compiled model would run.
+// MLComputePlan (macOS 14.4): where each operation of a compiled model would run. The compute devices are in
+// the macOS 14.0 SDK; the plan and the model structure only from the 14.4 SDK (Xcode 15.3) on.
 NS_ASSUME_NONNULL_BEGIN
+#if __MAC_OS_X_VERSION_MAX_ALLOWED >= 140000
 
 @protocol MLComputeDeviceProtocol
 @end
@@ -212,6 +233,9 @@ LP_MACOS(14.0)
 @interface MLNeuralEngineComputeDevice : NSObject <MLComputeDeviceProtocol>
 @property(readonly, nonatomic) NSInteger totalCoreCount;
 @end
+#endif
+
+#if __MAC_OS_X_VERSION_MAX_ALLOWED >= 140400
 
 LP_MACOS(14.4)
 @interface MLModelStructureProgramNamedValueType : NSObject
@@ -282,5 +306,7 @@ LP_MACOS(14.4)
 - (nullable MLComputePlanDeviceUsage*)computeDeviceUsageForNeuralNetworkLayer:
     (MLModelStructureNeuralNetworkLayer*)layer;
 @end
+
+#endif
 
 NS_ASSUME_NONNULL_END
