@@ -31,15 +31,14 @@ const sides = [
     env,
   }),
 ];
-const results = new Map(sides.map((s) => [s.name, { first: [], total: [], samples: 0 }]));
+const keys = ['firstMs', 'totalMs', 'cpuMs', 'phonemizeMs', 'ortMs', 'firstOrtMs', 'samples'];
+const results = new Map(sides.map((s) => [s.name, Object.fromEntries(keys.map((k) => [k, []]))]));
 for (let r = 0; r < rounds; r++) {
   for (let k = 0; k < sides.length; k++) {
     const side = sides[(r + k) % sides.length];
     const a = await side.request({ text });
     const res = results.get(side.name);
-    res.first.push(a.firstMs);
-    res.total.push(a.totalMs);
-    res.samples = a.samples;
+    for (const k of keys) res[k].push(a[k]);
   }
 }
 for (const s of sides) s.stop();
@@ -52,11 +51,42 @@ console.log(
 console.log('| what | ours | piper-tts 1.8.0 | ours ÷ peer |');
 console.log('| --- | --- | --- | --- |');
 for (const [label, key] of [
-  ['first audio (first sentence)', 'first'],
-  ['whole paragraph', 'total'],
+  ['first audio (first sentence)', 'firstMs'],
+  ['whole paragraph', 'totalMs'],
+  ['whole paragraph, process CPU time', 'cpuMs'],
 ]) {
   const a = median(ours[key]);
   const b = median(peer[key]);
   console.log(`| ${label} | ${a.toFixed(0)} ms | ${b.toFixed(0)} ms | ${(a / b).toFixed(2)} |`);
 }
-console.log(`audio samples: ours ${ours.samples}, piper-tts ${peer.samples}`);
+// Where the whole paragraph's time goes (medians per phase; "other" = total − phonemize − onnxruntime). The
+// voice's noise makes each round's audio a little longer or shorter, so onnxruntime is also given per second
+// of audio.
+const rate = 22050;
+const row = (r) => {
+  const other = r.totalMs.map((t, i) => t - r.phonemizeMs[i] - r.ortMs[i]);
+  const perSecond = (xs) => median(xs.map((t, i) => (t / r.samples[i]) * rate));
+  return [
+    median(r.phonemizeMs),
+    median(r.ortMs),
+    median(r.firstOrtMs),
+    median(other),
+    perSecond(r.ortMs),
+    perSecond(r.cpuMs),
+  ];
+};
+const [o, p] = [row(ours), row(peer)];
+console.log('| phase (whole paragraph, medians) | ours | piper-tts 1.8.0 | ours ÷ peer |');
+console.log('| --- | --- | --- | --- |');
+const labels = [
+  'phonemize',
+  'onnxruntime run',
+  'onnxruntime, first sentence',
+  'everything else',
+  'onnxruntime per s of audio',
+  'process CPU time per s of audio',
+];
+for (let i = 0; i < labels.length; i++) {
+  console.log(`| ${labels[i]} | ${o[i].toFixed(1)} ms | ${p[i].toFixed(1)} ms | ${(o[i] / p[i]).toFixed(2)} |`);
+}
+console.log(`audio samples (median): ours ${median(ours.samples)}, piper-tts ${median(peer.samples)}`);
