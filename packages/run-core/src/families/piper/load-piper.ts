@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ModelNotFoundError, ModelUnrecognizedError, invalidParameter } from '../../errors.js';
 import { familyLookedFor } from '../../loaders/family-files.js';
@@ -6,10 +6,12 @@ import { findModelFile, isModelFileName, stripModelExtension } from '../../loade
 import { readJsonFile } from '../../loaders/json.js';
 import type { LoaderOptions } from '../../loaders/options.js';
 import { openSession, resolveRuntime, type LoaderRuntime } from '../../loaders/runtime.js';
+import type { InferenceSession } from '../../session.js';
 import { parsePiperConfig } from './config.js';
 import type { Phonemizer } from './espeak.js';
 import { selectPhonemizer, type PhonemizerChoice } from './espeak-native.js';
 import { PiperTTS } from './piper-tts.js';
+import { rewriteUpsampling } from './polyphase-upsampling.js';
 
 /** Options of run-core's `loadTextToSpeech`: the common {@link LoaderOptions} plus the voice's own. */
 export interface PiperLoaderOptions extends LoaderOptions {
@@ -28,6 +30,12 @@ export interface PiperLoaderOptions extends LoaderOptions {
    * durations, and so the audio length, deterministic.
    */
   readonly inference?: { noiseScale?: number; lengthScale?: number; noiseW?: number };
+  /**
+   * On the ONNX runtime, run the decoder's 1-D transposed convolutions (HiFi-GAN upsampling) as the equivalent
+   * polyphase convolutions, which onnxruntime 1.30 computes about twice as fast (default true; the audio differs
+   * from the unmodified graph by float rounding only, ~4e-7). `false` opens the model file as it is.
+   */
+  readonly polyphaseUpsampling?: boolean;
 }
 
 /** Piper names a voice's config `<name>.onnx.json`, whatever runtime the model file is for. */
@@ -132,11 +140,25 @@ export async function loadTextToSpeech(path: string, options: PiperLoaderOptions
   const tts = new PiperTTS({
     config,
     modelId: options.modelId ?? voice.name,
-    openSession: () => openSession(runtime, voice.model),
+    openSession: () =>
+      options.polyphaseUpsampling !== false && runtime.name === 'onnx' && voice.model.endsWith('.onnx')
+        ? openRewritten(runtime, voice.model)
+        : openSession(runtime, voice.model),
     ...(chosen !== undefined ? { phonemizer: chosen } : {}),
     ...(maxTextLength !== undefined ? { maxTextLength } : {}),
     ...(sentenceSilenceSeconds !== undefined ? { sentenceSilenceSeconds } : {}),
   });
   if (options.load !== false) await tts.load();
   return tts;
+}
+
+/**
+ * Opens a voice's ONNX file with its upsampling layers in polyphase form ({@link rewriteUpsampling}); a file that
+ * cannot be read, or has nothing to rewrite, is opened as it is (the runtime reports what is wrong with it).
+ */
+async function openRewritten(runtime: LoaderRuntime, file: string): Promise<InferenceSession> {
+  const bytes = await readFile(file).catch(() => undefined);
+  const { model, rewritten } = bytes === undefined ? { model: undefined, rewritten: 0 } : rewriteUpsampling(bytes);
+  if (model === undefined || rewritten === 0) return openSession(runtime, file);
+  return runtime.backend.createSession(model, { name: basename(file), ...runtime.session });
 }

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { rewriteUpsampling } from '@llama-pajamas/run-core/families';
+import { OnnxSession, loadTextToSpeech } from '../src/index.js';
+import { asset } from '../../../tools/test/assets.js';
+
+// The architecture-true random-weight Piper voices of tools/fixtures (HiFi-GAN decoder with 1-D ConvTranspose
+// upsampling layers, as every Piper voice has).
+const root = (p: string): string => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
+const voices = [
+  root('tools/fixtures/models/piper-voice/voice.onnx'),
+  root('tools/fixtures/models/piper-voice-multi/voice.onnx'),
+];
+const deterministic = { noiseScale: 0, noiseW: 0 } as const;
+const text = 'The quick brown fox jumps over the lazy dog. Each sentence is spoken by the voice model!';
+/** Nodes whose op_type (NodeProto field 4: tag 0x22, then the length) is `op`. */
+const opCount = (bytes: Uint8Array, op: string): number =>
+  Buffer.from(bytes)
+    .toString('latin1')
+    .split(`\x22${String.fromCharCode(op.length)}${op}`).length - 1;
+
+describe('Piper upsampling in polyphase form (ConvTranspose → Conv + interleave)', () => {
+  it('rewrites every ConvTranspose of the fixture voices and nothing else', async () => {
+    for (const file of voices) {
+      const bytes = new Uint8Array(readFileSync(file));
+      const before = opCount(bytes, 'ConvTranspose');
+      expect(before).toBeGreaterThan(0);
+      const { model, rewritten } = rewriteUpsampling(bytes);
+      expect(rewritten).toBe(before);
+      expect(opCount(model, 'ConvTranspose')).toBe(0);
+      expect(opCount(model, 'Conv')).toBe(opCount(bytes, 'Conv') + rewritten);
+      expect(opCount(model, 'Transpose')).toBe(opCount(bytes, 'Transpose') + rewritten);
+      // The same inputs and outputs; onnxruntime accepts the graph.
+      const [a, b] = [await OnnxSession.create(bytes), await OnnxSession.create(model)];
+      expect(b.inputs).toEqual(a.inputs);
+      expect(b.outputs.map((o) => o.name)).toEqual(a.outputs.map((o) => o.name));
+      await a.dispose();
+      await b.dispose();
+    }
+  });
+
+  it('speaks the same audio as the unmodified graph, up to float rounding', async () => {
+    for (const file of voices) {
+      const [plain, poly] = [
+        await loadTextToSpeech(file, { inference: deterministic, polyphaseUpsampling: false }),
+        await loadTextToSpeech(file, { inference: deterministic }),
+      ];
+      const [x, y] = [await plain.synthesize(text), await poly.synthesize(text)];
+      expect(y.samples.length).toBe(x.samples.length);
+      let max = 0;
+      for (let i = 0; i < x.samples.length; i++) max = Math.max(max, Math.abs(x.samples[i]! - y.samples[i]!));
+      expect(max).toBeLessThan(1e-4); // peak-normalised audio: one 16-bit step is 3e-5
+      await plain.unload();
+      await poly.unload();
+    }
+  });
+
+  it('leaves models without ConvTranspose, and bytes that are not a model, as they are', () => {
+    const notPiper = new Uint8Array(readFileSync(asset('models/detection/FastestDet.onnx')));
+    for (const bytes of [notPiper, Uint8Array.of(1, 2, 3), new Uint8Array(0), Uint8Array.of(0x3a, 0xff, 0xff)]) {
+      const r = rewriteUpsampling(bytes);
+      expect(r.rewritten).toBe(0);
+      expect(r.model).toBe(bytes);
+    }
+  });
+});
