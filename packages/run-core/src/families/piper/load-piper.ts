@@ -11,7 +11,7 @@ import { parsePiperConfig } from './config.js';
 import type { Phonemizer } from './espeak.js';
 import { selectPhonemizer, type PhonemizerChoice } from './espeak-native.js';
 import { PiperTTS } from './piper-tts.js';
-import { rewriteUpsampling } from './polyphase-upsampling.js';
+import { rewriteVoiceGraph } from './voice-graph-rewrite.js';
 
 /** Options of run-core's `loadTextToSpeech`: the common {@link LoaderOptions} plus the voice's own. */
 export interface PiperLoaderOptions extends LoaderOptions {
@@ -31,11 +31,12 @@ export interface PiperLoaderOptions extends LoaderOptions {
    */
   readonly inference?: { noiseScale?: number; lengthScale?: number; noiseW?: number };
   /**
-   * On the ONNX runtime, run the decoder's 1-D transposed convolutions (HiFi-GAN upsampling) as the equivalent
-   * polyphase convolutions, which onnxruntime 1.30 computes about twice as fast (default true; the audio differs
-   * from the unmodified graph by float rounding only, ~4e-7). `false` opens the model file as it is.
+   * On the ONNX runtime, open the voice with its graph rewritten in memory into forms onnxruntime 1.30 computes
+   * faster (1-D transposed convolutions as polyphase convolutions, 1-D convolutions as 2-D ones; see
+   * `rewriteVoiceGraph`). Default true. The audio differs from the unmodified graph by float rounding only (~1e-6);
+   * `false` opens the model file as it is.
    */
-  readonly polyphaseUpsampling?: boolean;
+  readonly rewriteGraph?: boolean;
 }
 
 /** Piper names a voice's config `<name>.onnx.json`, whatever runtime the model file is for. */
@@ -141,7 +142,7 @@ export async function loadTextToSpeech(path: string, options: PiperLoaderOptions
     config,
     modelId: options.modelId ?? voice.name,
     openSession: () =>
-      options.polyphaseUpsampling !== false && runtime.name === 'onnx' && voice.model.endsWith('.onnx')
+      options.rewriteGraph !== false && runtime.name === 'onnx' && voice.model.endsWith('.onnx')
         ? openRewritten(runtime, voice.model)
         : openSession(runtime, voice.model),
     ...(chosen !== undefined ? { phonemizer: chosen } : {}),
@@ -153,12 +154,12 @@ export async function loadTextToSpeech(path: string, options: PiperLoaderOptions
 }
 
 /**
- * Opens a voice's ONNX file with its upsampling layers in polyphase form ({@link rewriteUpsampling}); a file that
- * cannot be read, or has nothing to rewrite, is opened as it is (the runtime reports what is wrong with it).
+ * Opens a voice's ONNX file with its graph rewritten ({@link rewriteVoiceGraph}); a file that cannot be read, or
+ * has nothing to rewrite, is opened as it is (the runtime reports what is wrong with it).
  */
 async function openRewritten(runtime: LoaderRuntime, file: string): Promise<InferenceSession> {
   const bytes = await readFile(file).catch(() => undefined);
-  const { model, rewritten } = bytes === undefined ? { model: undefined, rewritten: 0 } : rewriteUpsampling(bytes);
-  if (model === undefined || rewritten === 0) return openSession(runtime, file);
-  return runtime.backend.createSession(model, { name: basename(file), ...runtime.session });
+  const rewritten = bytes === undefined ? undefined : rewriteVoiceGraph(bytes);
+  if (rewritten === undefined || rewritten.model === bytes) return openSession(runtime, file);
+  return runtime.backend.createSession(rewritten.model, { name: basename(file), ...runtime.session });
 }
