@@ -161,6 +161,14 @@ class Writer {
     return this.bytes(field, encoder.encode(value));
   }
 
+  /** A length-delimited field whose payload is `inner`'s bytes (taken over, not copied). */
+  message(field: number, inner: Writer): this {
+    this.tag(field, 2).varint(inner.#length);
+    this.#parts.push(...inner.#parts);
+    this.#length += inner.#length;
+    return this;
+  }
+
   finish(): Uint8Array {
     const out = new Uint8Array(this.#length);
     let at = 0;
@@ -302,21 +310,13 @@ export interface VoiceGraphRewrite {
  * [upsampling, convolutions]; // [3, 132]
  */
 export function rewriteVoiceGraph(model: Uint8Array): VoiceGraphRewrite {
-  let upsampling = 0;
-  let convolutions = 0;
-  let out = model;
   try {
-    const a = parse(out);
-    if (a !== undefined) {
-      upsampling = polyphase(a);
-      if (upsampling > 0) out = assemble(a);
-    }
-    const b = parse(out);
-    if (b !== undefined) {
-      convolutions = convsAs2d(b);
-      if (convolutions > 0) out = assemble(b);
-    }
-    return { model: out, upsampling, convolutions };
+    const g = parse(model);
+    if (g === undefined) return { model, upsampling: 0, convolutions: 0 };
+    const upsampling = polyphase(g);
+    // The polyphase convolutions are written 2-D already.
+    const convolutions = convsAs2d(g) + upsampling;
+    return { model: convolutions > 0 ? assemble(g) : model, upsampling, convolutions };
   } catch {
     return { model, upsampling: 0, convolutions: 0 };
   }
@@ -406,7 +406,7 @@ function assemble(g: ParsedGraph): Uint8Array {
   for (const t of g.added) graph.bytes(GRAPH_INITIALIZER, t);
   const model = new Writer();
   for (const f of g.top) {
-    if (f === g.graphField) model.bytes(MODEL_GRAPH, graph.finish());
+    if (f === g.graphField) model.message(MODEL_GRAPH, graph);
     else model.raw(g.model.subarray(f.start, f.end));
   }
   return model.finish();
@@ -431,24 +431,22 @@ function polyphase(g: ParsedGraph): number {
     const s = c.stride;
     if (k % s !== 0 || (bias !== undefined && bias.data.length !== cout)) continue;
     const taps = k / s;
-    const prefix = `${c.output}__polyphase`;
-    const own = ['w', 'b', 'z', 'zr', 'zt', 'zf', 'shape1', 'shape2', 'starts', 'ends', 'axes'].map(
-      (x) => `${prefix}_${x}`,
-    );
-    if (own.some((x) => g.names.has(x))) continue;
-    const [wName, bName, z, zr, zt, zf, shape1, shape2, starts, ends, axes] = own as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
+    const id = (x: string): string => `${c.output}__polyphase_${x}`;
+    const [wName, bName, x4, z, zr, zt, zf, shape1, shape2, starts, ends, axes] = [
+      'w',
+      'b',
+      'x4',
+      'z',
+      'zr',
+      'zt',
+      'zf',
+      'shape1',
+      'shape2',
+      'starts',
+      'ends',
+      'axes',
+    ].map(id) as [string, string, string, string, string, string, string, string, string, string, string, string];
+    if ([wName, bName, x4, z, zr, zt, zf, shape1, shape2, starts, ends, axes].some((x) => g.names.has(x))) continue;
     // Phase r of the output, channel o, tap u reads input channel c at offset q - (taps - 1 - u):
     // Wc[r·cout + o][c][taps - 1 - t] = W[c][o][r + t·s].
     const wc = new Float32Array(s * cout * cin * taps);
@@ -457,7 +455,7 @@ function polyphase(g: ParsedGraph): number {
         for (let ci = 0; ci < cin; ci++)
           for (let t = 0; t < taps; t++)
             wc[((r * cout + o) * cin + ci) * taps + (taps - 1 - t)] = weight.data[(ci * cout + o) * k + r + t * s]!;
-    g.added.push(floatTensor(wName, [s * cout, cin, taps], wc));
+    g.added.push(floatTensor(wName, [s * cout, cin, 1, taps], wc));
     if (bias !== undefined) {
       const bc = new Float32Array(s * cout);
       for (let r = 0; r < s; r++) bc.set(bias.data, r * cout);
@@ -475,16 +473,18 @@ function polyphase(g: ParsedGraph): number {
     g.replaced.set(
       n.f,
       graphNodes(
+        // A 2-D convolution of height 1 (see convsAs2d); the Reshape after it drops the height.
+        node(`${c.name}/polyphase/Unsqueeze`, 'Unsqueeze', [c.input, axes], [x4]),
         node(
           `${c.name}/polyphase/Conv`,
           'Conv',
-          convInputs,
+          convInputs.map((i) => (i === c.input ? x4 : i)),
           [z],
           [
-            intsAttribute('kernel_shape', [taps]),
-            intsAttribute('pads', [taps - 1, taps - 1]),
-            intsAttribute('strides', [1]),
-            intsAttribute('dilations', [1]),
+            intsAttribute('kernel_shape', [1, taps]),
+            intsAttribute('pads', [0, taps - 1, 0, taps - 1]),
+            intsAttribute('strides', [1, 1]),
+            intsAttribute('dilations', [1, 1]),
             intAttribute('group', 1),
           ],
         ),
