@@ -4,7 +4,7 @@
  * sentence silence. Rounds are interleaved and the side order rotates every round; each worker times itself
  * (first sentence chunk and the whole paragraph), so process start-up and pipes are not counted. Run:
  *   bash tools/fetch-test-voices.sh && bash tools/bench/peers/setup.sh
- *   node tools/bench/peers/tts.mjs            # BENCH_THREADS=1 (default), BENCH_ROUNDS=7
+ *   node tools/bench/peers/tts.mjs            # BENCH_THREADS=1 (default), BENCH_ROUNDS=7, BENCH_VERBOSE=1 (every round)
  */
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,7 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 for (const s of sides) s.stop();
+if (process.env.BENCH_VERBOSE) for (const [name, r] of results) console.log(name, JSON.stringify(r));
 const [ours, peer] = [results.get('ours'), results.get('piper-tts')];
 console.log(
   `TTS en_US-joe-medium, ${threads} thread(s), ${rounds} rounds, ours phonemizer ${sides[0].ready.phonemizer}; load average ${loadavg()
