@@ -34,6 +34,12 @@ describe('Piper voice graph rewrite (ConvTranspose → polyphase Conv, 1-D Conv 
       expect(opCount(model, 'Conv')).toBe(convolutions);
       expect(opCount(model, 'Unsqueeze')).toBe(opCount(bytes, 'Unsqueeze') + convolutions);
       expect(opCount(model, 'Transpose')).toBe(opCount(bytes, 'Transpose') + upsampling);
+      // Without the 2-D step: the polyphase Conv stays 1-D and the other convolutions are left alone.
+      const oneD = rewriteVoiceGraph(bytes, { convolutions2d: false });
+      expect(oneD).toMatchObject({ upsampling, convolutions: 0 });
+      expect(opCount(oneD.model, 'ConvTranspose')).toBe(0);
+      expect(opCount(oneD.model, 'Conv')).toBe(opCount(bytes, 'Conv') + upsampling);
+      expect(opCount(oneD.model, 'Unsqueeze')).toBe(opCount(bytes, 'Unsqueeze'));
       // The same inputs and outputs; onnxruntime accepts the graph.
       const [a, b] = [await OnnxSession.create(bytes), await OnnxSession.create(model)];
       expect(b.inputs).toEqual(a.inputs);
@@ -44,10 +50,11 @@ describe('Piper voice graph rewrite (ConvTranspose → polyphase Conv, 1-D Conv 
   });
 
   it('speaks the same audio as the unmodified graph, up to float rounding', async () => {
-    for (const file of voices) {
+    // Default threads: polyphase upsampling only; one intra-op thread: the 2-D convolutions too.
+    for (const [file, threads] of voices.flatMap((v) => [[v, {}] as const, [v, { intraOpThreads: 1 }] as const])) {
       const [plain, poly] = [
-        await loadTextToSpeech(file, { inference: deterministic, rewriteGraph: false }),
-        await loadTextToSpeech(file, { inference: deterministic }),
+        await loadTextToSpeech(file, { inference: deterministic, rewriteGraph: false, ...threads }),
+        await loadTextToSpeech(file, { inference: deterministic, ...threads }),
       ];
       const [x, y] = [await plain.synthesize(text), await poly.synthesize(text)];
       expect(y.samples.length).toBe(x.samples.length);

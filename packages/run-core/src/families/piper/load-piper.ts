@@ -32,8 +32,8 @@ export interface PiperLoaderOptions extends LoaderOptions {
   readonly inference?: { noiseScale?: number; lengthScale?: number; noiseW?: number };
   /**
    * On the ONNX runtime, open the voice with its graph rewritten in memory into forms onnxruntime 1.30 computes
-   * faster (1-D transposed convolutions as polyphase convolutions, 1-D convolutions as 2-D ones; see
-   * `rewriteVoiceGraph`). Default true. The audio differs from the unmodified graph by float rounding only (~1e-6);
+   * faster (1-D transposed convolutions as polyphase convolutions; with `session.intraOpThreads: 1` also 1-D
+   * convolutions as 2-D ones; see `rewriteVoiceGraph`). Default true. The audio differs from the unmodified graph by float rounding only (~1e-6);
    * `false` opens the model file as it is.
    */
   readonly rewriteGraph?: boolean;
@@ -159,7 +159,10 @@ export async function loadTextToSpeech(path: string, options: PiperLoaderOptions
  */
 async function openRewritten(runtime: LoaderRuntime, file: string): Promise<InferenceSession> {
   const bytes = await readFile(file).catch(() => undefined);
-  const rewritten = bytes === undefined ? undefined : rewriteVoiceGraph(bytes);
+  // The 2-D convolutions pay at one intra-op thread (~10 % less CPU); at two they measured no better than the
+  // model's own 1-D ones (docs/benchmarks.md), so they are kept for sessions pinned to one thread.
+  const convolutions2d = runtime.session.intraOpThreads === 1;
+  const rewritten = bytes === undefined ? undefined : rewriteVoiceGraph(bytes, { convolutions2d });
   if (rewritten === undefined || rewritten.model === bytes) return openSession(runtime, file);
   return runtime.backend.createSession(rewritten.model, { name: basename(file), ...runtime.session });
 }

@@ -1,9 +1,11 @@
 /**
  * Rewrites a Piper voice's ONNX graph into forms that onnxruntime 1.30's CPU provider computes faster, with the
- * same sums in another order (results differ by float rounding, ~1e-6 on a voice's peak-normalised audio):
- * - each 1-D `ConvTranspose` (HiFi-GAN upsampling) into its polyphase form: one `Conv` with `stride` times the
- *   output channels and `kernel / stride` taps, then `Reshape`, `Transpose`, `Reshape` and `Slice` to interleave
- *   the phases (onnxruntime 1.30's `ConvTranspose` is about twice as slow as 1.32's, the gap to piper-tts);
+ * same sums in another order (results differ by float rounding: at most 4e-5 on en_US-joe-medium's
+ * peak-normalised audio with the noise off, about one 16-bit step):
+ * - each 1-D `ConvTranspose` (HiFi-GAN upsampling) into its polyphase form: one `Conv` (2-D, height 1) with
+ *   `stride` times the output channels and `kernel / stride` taps, then `Reshape`, `Transpose`, `Reshape` and
+ *   `Slice` to interleave the phases (onnxruntime 1.30's `ConvTranspose` is about twice as slow as 1.32's, the
+ *   gap to piper-tts);
  * - each 1-D `Conv` into a 2-D one of height 1 between an `Unsqueeze` and a `Squeeze`, which onnxruntime runs
  *   with its blocked NCHWc kernels (it only uses them for 2-D convolutions).
  *
@@ -303,20 +305,21 @@ export interface VoiceGraphRewrite {
  * Returns the model with (1) each eligible 1-D `ConvTranspose` (weights stored in the model, group 1,
  * dilation 1, kernel a multiple of the stride, explicit pads) replaced by its polyphase `Conv` form and (2) each
  * 1-D `Conv` whose weight only it reads run as a 2-D `Conv` of height 1, which onnxruntime's CPU provider
- * computes with its blocked (NCHWc) kernels. Same sums in another order: results differ by float rounding.
- * Models it does not understand come back unchanged; it never throws on bad bytes.
+ * computes with its blocked (NCHWc) kernels (unless `convolutions2d: false`). Same sums in another order:
+ * results differ by float rounding. Models it does not understand come back unchanged; it never throws on bad bytes.
  * @example
  * const { model, upsampling, convolutions } = rewriteVoiceGraph(await readFile('en_US-joe-medium.onnx'));
  * [upsampling, convolutions]; // [3, 132]
  */
-export function rewriteVoiceGraph(model: Uint8Array): VoiceGraphRewrite {
+export function rewriteVoiceGraph(model: Uint8Array, options: { convolutions2d?: boolean } = {}): VoiceGraphRewrite {
+  const twoD = options.convolutions2d ?? true;
   try {
     const g = parse(model);
     if (g === undefined) return { model, upsampling: 0, convolutions: 0 };
-    const upsampling = polyphase(g);
+    const upsampling = polyphase(g, twoD);
     // The polyphase convolutions are written 2-D already.
-    const convolutions = convsAs2d(g) + upsampling;
-    return { model: convolutions > 0 ? assemble(g) : model, upsampling, convolutions };
+    const convolutions = twoD ? convsAs2d(g) + upsampling : 0;
+    return { model: upsampling + convolutions > 0 ? assemble(g) : model, upsampling, convolutions };
   } catch {
     return { model, upsampling: 0, convolutions: 0 };
   }
@@ -416,8 +419,8 @@ function assemble(g: ParsedGraph): Uint8Array {
 const graphNodes = (...nodes: Uint8Array[]): Uint8Array[] =>
   nodes.map((n) => new Writer().bytes(GRAPH_NODE, n).finish());
 
-/** Plans the polyphase form of each eligible ConvTranspose; returns how many. */
-function polyphase(g: ParsedGraph): number {
+/** Plans the polyphase form of each eligible ConvTranspose (its Conv 2-D when `twoD`); returns how many. */
+function polyphase(g: ParsedGraph, twoD: boolean): number {
   let count = 0;
   for (const n of g.nodes) {
     const c = candidate(n.all);
@@ -455,7 +458,7 @@ function polyphase(g: ParsedGraph): number {
         for (let ci = 0; ci < cin; ci++)
           for (let t = 0; t < taps; t++)
             wc[((r * cout + o) * cin + ci) * taps + (taps - 1 - t)] = weight.data[(ci * cout + o) * k + r + t * s]!;
-    g.added.push(floatTensor(wName, [s * cout, cin, 1, taps], wc));
+    g.added.push(floatTensor(wName, twoD ? [s * cout, cin, 1, taps] : [s * cout, cin, taps], wc));
     if (bias !== undefined) {
       const bc = new Float32Array(s * cout);
       for (let r = 0; r < s; r++) bc.set(bias.data, r * cout);
@@ -473,18 +476,18 @@ function polyphase(g: ParsedGraph): number {
     g.replaced.set(
       n.f,
       graphNodes(
-        // A 2-D convolution of height 1 (see convsAs2d); the Reshape after it drops the height.
-        node(`${c.name}/polyphase/Unsqueeze`, 'Unsqueeze', [c.input, axes], [x4]),
+        // 2-D: a convolution of height 1 (see convsAs2d); the Reshape after it drops the height.
+        ...(twoD ? [node(`${c.name}/polyphase/Unsqueeze`, 'Unsqueeze', [c.input, axes], [x4])] : []),
         node(
           `${c.name}/polyphase/Conv`,
           'Conv',
-          convInputs.map((i) => (i === c.input ? x4 : i)),
+          twoD ? convInputs.map((i) => (i === c.input ? x4 : i)) : convInputs,
           [z],
           [
-            intsAttribute('kernel_shape', [1, taps]),
-            intsAttribute('pads', [0, taps - 1, 0, taps - 1]),
-            intsAttribute('strides', [1, 1]),
-            intsAttribute('dilations', [1, 1]),
+            intsAttribute('kernel_shape', twoD ? [1, taps] : [taps]),
+            intsAttribute('pads', twoD ? [0, taps - 1, 0, taps - 1] : [taps - 1, taps - 1]),
+            intsAttribute('strides', twoD ? [1, 1] : [1]),
+            intsAttribute('dilations', twoD ? [1, 1] : [1]),
             intAttribute('group', 1),
           ],
         ),
