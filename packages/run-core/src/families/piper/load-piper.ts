@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ModelNotFoundError, ModelUnrecognizedError, invalidParameter } from '../../errors.js';
 import { familyLookedFor } from '../../loaders/family-files.js';
@@ -6,10 +6,12 @@ import { findModelFile, isModelFileName, stripModelExtension } from '../../loade
 import { readJsonFile } from '../../loaders/json.js';
 import type { LoaderOptions } from '../../loaders/options.js';
 import { openSession, resolveRuntime, type LoaderRuntime } from '../../loaders/runtime.js';
+import type { InferenceSession } from '../../session.js';
 import { parsePiperConfig } from './config.js';
 import type { Phonemizer } from './espeak.js';
 import { selectPhonemizer, type PhonemizerChoice } from './espeak-native.js';
 import { PiperTTS } from './piper-tts.js';
+import { rewriteVoiceGraph } from './voice-graph-rewrite.js';
 
 /** Options of run-core's `loadTextToSpeech`: the common {@link LoaderOptions} plus the voice's own. */
 export interface PiperLoaderOptions extends LoaderOptions {
@@ -28,6 +30,13 @@ export interface PiperLoaderOptions extends LoaderOptions {
    * durations, and so the audio length, deterministic.
    */
   readonly inference?: { noiseScale?: number; lengthScale?: number; noiseW?: number };
+  /**
+   * On the ONNX runtime, open the voice with its graph rewritten in memory into forms onnxruntime 1.30 computes
+   * faster (1-D transposed convolutions as polyphase convolutions; with `session.intraOpThreads: 1` also 1-D
+   * convolutions as 2-D ones; see `rewriteVoiceGraph`). Default true. The audio differs from the unmodified graph by float rounding only (~1e-6);
+   * `false` opens the model file as it is.
+   */
+  readonly rewriteGraph?: boolean;
 }
 
 /** Piper names a voice's config `<name>.onnx.json`, whatever runtime the model file is for. */
@@ -132,11 +141,28 @@ export async function loadTextToSpeech(path: string, options: PiperLoaderOptions
   const tts = new PiperTTS({
     config,
     modelId: options.modelId ?? voice.name,
-    openSession: () => openSession(runtime, voice.model),
+    openSession: () =>
+      options.rewriteGraph !== false && runtime.name === 'onnx' && voice.model.endsWith('.onnx')
+        ? openRewritten(runtime, voice.model)
+        : openSession(runtime, voice.model),
     ...(chosen !== undefined ? { phonemizer: chosen } : {}),
     ...(maxTextLength !== undefined ? { maxTextLength } : {}),
     ...(sentenceSilenceSeconds !== undefined ? { sentenceSilenceSeconds } : {}),
   });
   if (options.load !== false) await tts.load();
   return tts;
+}
+
+/**
+ * Opens a voice's ONNX file with its graph rewritten ({@link rewriteVoiceGraph}); a file that cannot be read, or
+ * has nothing to rewrite, is opened as it is (the runtime reports what is wrong with it).
+ */
+async function openRewritten(runtime: LoaderRuntime, file: string): Promise<InferenceSession> {
+  const bytes = await readFile(file).catch(() => undefined);
+  // The 2-D convolutions pay at one intra-op thread (~10 % less CPU); at two they measured no better than the
+  // model's own 1-D ones (docs/benchmarks.md), so they are kept for sessions pinned to one thread.
+  const convolutions2d = runtime.session.intraOpThreads === 1;
+  const rewritten = bytes === undefined ? undefined : rewriteVoiceGraph(bytes, { convolutions2d });
+  if (rewritten === undefined || rewritten.model === bytes) return openSession(runtime, file);
+  return runtime.backend.createSession(rewritten.model, { name: basename(file), ...runtime.session });
 }

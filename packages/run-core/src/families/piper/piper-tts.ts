@@ -252,13 +252,7 @@ export class PiperTTS extends TTSBackend {
         expected: 'float32 audio',
       });
     }
-    const audio = Float32Array.from(first.data);
-    // Peak normalisation, as piper does before converting to 16-bit.
-    let peak = 0;
-    for (const x of audio) peak = Math.max(peak, Math.abs(x));
-    const gain = 1 / Math.max(0.01, peak);
-    for (let i = 0; i < audio.length; i++) audio[i] = audio[i]! * gain;
-    return audio;
+    return peakNormalized(first.data);
   }
 
   /**
@@ -302,4 +296,22 @@ export class PiperTTS extends TTSBackend {
     }
     return { samples, sampleRate: this.sampleRate };
   }
+}
+
+/**
+ * A copy of `data` scaled so that its peak is 1 (a peak below 0.01 is taken as 0.01), as piper does before
+ * converting to 16-bit. Plain indexed loops and a memcpy-style copy: this runs a few times per request, often
+ * before V8 has optimised it, where `Float32Array.from` and `for…of` cost milliseconds.
+ */
+export function peakNormalized(data: Float32Array): Float32Array {
+  const audio = new Float32Array(data);
+  const n = audio.length;
+  let peak = 0;
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(audio[i]!);
+    if (a > peak) peak = a;
+  }
+  const gain = 1 / Math.max(0.01, peak);
+  for (let i = 0; i < n; i++) audio[i] = audio[i]! * gain;
+  return audio;
 }
