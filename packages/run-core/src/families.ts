@@ -14,10 +14,12 @@ export { PiperTTS, type PiperSynthesizeOptions, type PiperTTSOptions } from './f
 export { findVadFile, sileroOn, type VadLoaderOptions } from './families/vad/load-vad.js';
 export {
   SileroVad,
+  type BatchedSileroSessions,
   type DetectSpeechOptions,
   type SileroVadOptions,
   type SileroVariant,
 } from './families/vad/silero.js';
+export { buildBatchedSilero, type BatchedSileroModels } from './families/vad/silero-batched.js';
 export {
   resolveVadOptions,
   speechSegmentsFromProbabilities,

@@ -66,7 +66,10 @@ class Recording implements InferenceSession {
       return this.inner.run({ ...feeds, encoder_hidden_states: repeat(this.hidden as Tensor, batch) }, options);
     }
     const out = await this.inner.run(feeds, options);
-    if (isStandIn) (out.logits?.data as Float32Array)[0] += 1;
+    if (isStandIn) {
+      const logits = out.logits?.data as Float32Array;
+      logits[0] = (logits[0] as number) + 1;
+    }
     return out;
   }
   async dispose(): Promise<void> {}
