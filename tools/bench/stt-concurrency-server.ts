@@ -6,7 +6,7 @@
  * BENCH_VAD (`off`), BENCH_DEFAULTS (JSON transcription defaults, e.g. a fixed token count).
  */
 import { createInterface } from 'node:readline';
-import type { WhisperBatchMode } from '../../packages/run-core/src/index.js';
+import type { WhisperBatchMode } from '../../packages/run-core/src/families.js';
 import { loadSpeechToText } from '../../packages/run-onnx/src/index.js';
 import { createMultimodalApp } from '../../packages/run-server/src/index.js';
 
