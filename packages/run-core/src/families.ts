@@ -174,6 +174,11 @@ export {
   type WhisperTranscriptionResult,
   type WordTimestampMethod,
 } from './families/whisper/transcribe.js';
+export {
+  WHISPER_MAX_BATCH,
+  type WhisperBatchMode,
+  type WhisperBatchVerdict,
+} from './families/whisper/transcribe-batch.js';
 export { interpolateWords, round2 } from './families/whisper/word-times.js';
 export { resolveImageLimits } from './image/decode.js';
 export { writeFloatPixels, type Placement } from './image/float-pixels.js';
