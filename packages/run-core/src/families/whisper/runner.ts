@@ -226,6 +226,7 @@ export class WhisperRunner {
    */
   release(state: DecoderState): void {
     state.past = null;
+    this.repeated = undefined;
     const lent = state.pooled;
     state.pooled = undefined;
     if (!lent || lent.length === 0) return;
