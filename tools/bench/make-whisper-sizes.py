@@ -37,13 +37,29 @@ SIZES = {
 OUT = ROOT / ".cache" / "bench-whisper"
 
 
-def build(size: str) -> None:
+def _converter():
     import ctranslate2
+
+    class Converter(ctranslate2.converters.TransformersConverter):
+        """ctranslate2 4.8 passes `dtype=` to from_pretrained; transformers 4.42 (pinned here) calls it torch_dtype."""
+
+        def load_model(self, model_class, model_name_or_path, **kwargs):
+            if "dtype" in kwargs:
+                kwargs["torch_dtype"] = kwargs.pop("dtype")
+            return model_class.from_pretrained(model_name_or_path, **kwargs)
+
+    return Converter
+
+
+def build(size: str) -> None:
     import numpy as np
-    from optimum.exporters.onnx import main_export
     from transformers import WhisperFeatureExtractor, WhisperForConditionalGeneration
 
-    onnx_out = g.clean_dir(OUT / f"{size}-int8")
+    Converter = _converter()
+    onnx_out = OUT / f"{size}-int8"
+    done = all((onnx_out / "onnx" / f"{s}_quantized.onnx").is_file() for s in ["encoder_model", "decoder_model_merged"])
+    if not done:
+        g.clean_dir(onnx_out)
     ct2_out = OUT / f"{size}-ct2"
     work = Path(tempfile.mkdtemp(prefix=f"whisper-{size}-"))
     try:
@@ -58,14 +74,10 @@ def build(size: str) -> None:
         fe.save_pretrained(work / "pt")
         tok.save_pretrained(work / "pt")
         print(f"[{size}] {sum(p.numel() for p in model.parameters()) / 1e6:.1f} M parameters", flush=True)
-        with g.quiet():
-            main_export(str(work / "pt"), output=str(work / "onnx"), task="automatic-speech-recognition-with-past",
-                        opset=g.OPSET, device="cpu", local_files_only=True, library_name="transformers",
-                        **g.whisper_export_kwargs(cfg))
-        (onnx_out / "onnx").mkdir(exist_ok=True)
-        for stem in ["encoder_model", "decoder_model_merged"]:
-            cw.quantize(work / "onnx" / f"{stem}.onnx", onnx_out / "onnx" / f"{stem}_quantized.onnx")
-            print(f"[{size}] quantized {stem}", flush=True)
+        if done:
+            print(f"[{size}] {onnx_out} exists: only the CTranslate2 model is rebuilt", flush=True)
+        else:
+            export_int8(work, onnx_out, cfg)
         for f in ["config.json", "generation_config.json"]:
             shutil.copy(work / "pt" / f, onnx_out / f)
         pp = fe.to_dict()
@@ -73,12 +85,26 @@ def build(size: str) -> None:
         pp["processor_class"] = "WhisperProcessor"
         pp["mel_filters"] = [[float(v) for v in row] for row in fe.mel_filters.T.astype(np.float64)]
         g.write_json(onnx_out / "preprocessor_config.json", dict(sorted(pp.items())), indent=2)
-        ctranslate2.converters.TransformersConverter(
-            str(work / "pt"), copy_files=["tokenizer.json", "preprocessor_config.json"]
-        ).convert(str(ct2_out), quantization="int8", force=True)
+        Converter(str(work / "pt"), copy_files=["tokenizer.json", "preprocessor_config.json"]).convert(
+            str(ct2_out), quantization="int8", force=True
+        )
         print(f"[{size}] {onnx_out} and {ct2_out} written", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def export_int8(work: Path, onnx_out: Path, cfg) -> None:
+    """Optimum export with cross-attention outputs, then int8 as the tiny.en fixture (convert_ct2_whisper.quantize)."""
+    from optimum.exporters.onnx import main_export
+
+    with g.quiet():
+        main_export(str(work / "pt"), output=str(work / "onnx"), task="automatic-speech-recognition-with-past",
+                    opset=g.OPSET, device="cpu", local_files_only=True, library_name="transformers",
+                    **g.whisper_export_kwargs(cfg))
+    (onnx_out / "onnx").mkdir(exist_ok=True)
+    for stem in ["encoder_model", "decoder_model_merged"]:
+        cw.quantize(work / "onnx" / f"{stem}.onnx", onnx_out / "onnx" / f"{stem}_quantized.onnx")
+        print(f"[{onnx_out.name}] quantized {stem}", flush=True)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,7 @@ export {
   type WhisperTranscriptionResult,
   type WordTimestampMethod,
 } from './families/whisper/transcribe.js';
+export { decodeGreedyBatch, type GreedyBatchOptions } from './families/whisper/batch-decode.js';
 export {
   WHISPER_MAX_BATCH,
   type WhisperBatchMode,

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- JSON responses are read loosely in tests. */
 import { readFileSync } from 'node:fs';
 import {
   listBackends,
@@ -44,7 +43,7 @@ function counted(name: string, session: InferenceSession): InferenceSession {
 
 /** onnxruntime, with every session's runs counted (the seam the loaders open sessions through). */
 const countedOnnx: Backend = {
-  init: () => onnxBackend.init(),
+  init: onnxBackend.init.bind(onnxBackend),
   files: onnxBackend.files,
   async createSession(model: ModelSource, options?: SessionOptions): Promise<InferenceSession> {
     const name = typeof model === 'string' ? (model.split('/').pop() as string) : 'bytes';

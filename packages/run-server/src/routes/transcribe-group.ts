@@ -1,4 +1,5 @@
 import type { STTBackend, TranscribeOptions, TranscriptionResult } from '@llama-pajamas/run-core';
+import { ApiError } from '../errors.js';
 
 /** One request of a micro-batched group: its upload and its own signal. */
 export interface GroupInput {
@@ -29,6 +30,7 @@ export async function transcribeGroup(
   backend: STTBackend,
   inputs: readonly GroupInput[],
   options: TranscribeOptions,
+  onBatchError?: (error: unknown) => void,
 ): Promise<GroupOutcome[]> {
   const one = async (input: GroupInput): Promise<GroupOutcome> => {
     if (input.signal.aborted) return { error: input.signal.reason };
@@ -47,7 +49,8 @@ export async function transcribeGroup(
       { ...options, signal },
     );
     return results.map((result) => ({ result }));
-  } catch {
+  } catch (error) {
+    if (!signal.aborted) onBatchError?.(error);
     const out: GroupOutcome[] = [];
     for (const input of inputs) out.push(await one(input));
     return out;
@@ -56,7 +59,10 @@ export async function transcribeGroup(
 
 /** The result of an outcome, or its error thrown. */
 export function unwrap(outcome: GroupOutcome | undefined): TranscriptionResult {
-  if (!outcome) throw new Error('The transcription batch returned no result for this request.');
+  if (!outcome)
+    throw new ApiError(500, 'The speech model returned no result for this request in its batch.', {
+      code: 'internal_error',
+    });
   if ('error' in outcome) throw outcome.error;
   return outcome.result;
 }

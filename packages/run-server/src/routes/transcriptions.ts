@@ -88,7 +88,9 @@ function registerTranscription(app: FastifyInstance, ctx: RouteContext, task: 't
       }
       // Through the model's micro-batcher: concurrent requests with the same options share runs (batchTranscribe).
       const [result] = await call.batch([{ file: form.file, signal }], req.options, (inputs, options) =>
-        transcribeGroup(model.backend, inputs, options),
+        transcribeGroup(model.backend, inputs, options, (err) =>
+          app.log.warn({ err }, 'batchTranscribe failed; the group ran one request at a time'),
+        ),
       );
       return sendTranscript(reply, unwrap(result), req);
     },

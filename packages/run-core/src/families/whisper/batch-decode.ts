@@ -3,7 +3,7 @@ import type { Tensor } from '../../tensor.js';
 import type { WhisperModelConfig } from './config.js';
 import { buildPrefix, compressionRatio, type WindowDecodeOptions, type WindowDecodeResult } from './decode.js';
 import { applyTimestampRules, logSumExp, rowStats, suppress } from './logits.js';
-import type { StepLogits, WhisperRunner } from './runner.js';
+import type { DecoderState, StepLogits, WhisperRunner } from './runner.js';
 import type { WhisperTokenizer } from './tokenizer.js';
 
 /** Options of {@link decodeGreedyBatch}: one window's decoding options, greedy (temperature 0, beam 1). */
@@ -35,6 +35,12 @@ export function sameBits(a: ArrayLike<number | bigint>, b: ArrayLike<number | bi
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
+}
+
+/** Keeps rows `keep` (in order) of every cached tensor of a decoder state: finished rows leave the batch. */
+function dropRows(state: DecoderState, keep: readonly number[]): void {
+  for (const [name, t] of state.past ?? []) state.past?.set(name, stackRows(keep.map((k) => rowOf(t, k))));
+  state.batch = keep.length;
 }
 
 function logitsRow(logits: StepLogits, b: number, pos: number): Float32Array {
@@ -115,7 +121,7 @@ export async function decodeGreedyBatch(
     });
     if (keep.length === 0) break;
     if (keep.length < active.length) {
-      runner.reorder(state, keep);
+      dropRows(state, keep);
       hidden = stackRows(keep.map((k) => rowOf(hidden, k)));
       active = keep.map((k) => active[k] as number);
     }
