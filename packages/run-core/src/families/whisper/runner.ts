@@ -210,7 +210,7 @@ export class WhisperRunner {
         // Encoder K/V are the same for every beam of one audio: only the decoder self-attention cache moves.
         if (rows.length === state.batch) continue;
         // Repeating them into the beams (~92 MB for tiny at 5 beams) reuses buffers of earlier windows.
-        const out = this.takePooled(t.data as Float32Array | Uint16Array, rows.length);
+        const out = this.takePooled(t, rows.length);
         (state.pooled ??= []).push(out);
         state.past.set(name, gatherRows(t, rows, out));
       } else {
@@ -238,9 +238,10 @@ export class WhisperRunner {
     }, POOL_KEEP_MS).unref();
   }
 
-  /** A buffer of `rows` times `src`'s length and type, from the pool when one fits. */
-  private takePooled(src: Float32Array | Uint16Array, rows: number): Float32Array | Uint16Array {
-    const n = src.length * rows;
+  /** A buffer for `rows` rows of `t` (rows of dim 0), of its type, from the pool when one fits. */
+  private takePooled(t: Tensor, rows: number): Float32Array | Uint16Array {
+    const src = t.data as Float32Array | Uint16Array;
+    const n = (src.length / (t.dims[0] as number)) * rows;
     const i = this.pool.findIndex((b) => b.length === n && b.constructor === src.constructor);
     if (i >= 0) return this.pool.splice(i, 1)[0] as Float32Array | Uint16Array;
     const Ctor = src.constructor as new (len: number) => Float32Array | Uint16Array;
