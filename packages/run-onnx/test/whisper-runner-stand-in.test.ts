@@ -144,12 +144,19 @@ describe('Whisper runner: reordering a batch of beams (pooled encoder K/V)', () 
       runner.reorder(state, [2, 0]);
       await runner.step(state, [[262], [290]], hidden);
       runner.reorder(state, [0, 1, 1]);
-      const got = await runner.step(state, [[11], [12], [13]], hidden);
+      await runner.step(state, [[11], [12], [13]], hidden);
+      // Same batch, in place: a 3-cycle (every row overwritten by one that is overwritten too), then a repeat.
+      runner.reorder(state, [1, 2, 0]);
+      await runner.step(state, [[20], [21], [22]], hidden);
+      runner.reorder(state, [2, 2, 0]);
+      const got = await runner.step(state, [[30], [31], [32]], hidden);
       const alone = async (tokens: number[]) => {
         const s = runner.newState(1);
         return runner.step(s, [[...prefix, ...tokens]], hidden, { useCache: false });
       };
-      const want = [await alone([13, 262, 11]), await alone([440, 290, 12]), await alone([440, 290, 13])];
+      // Rows before the cycle: A = 13 262 11, B = 440 290 12, C = 440 290 13; after [1, 2, 0]: B, C, A.
+      const a = [13, 262, 11, 22];
+      const want = [await alone([...a, 30]), await alone([...a, 31]), await alone([440, 290, 12, 20, 32])];
       want.forEach((w, b) => {
         const last = w.data.subarray((w.length - 1) * w.vocab, w.length * w.vocab);
         const row = got.data.subarray(b * got.vocab, (b + 1) * got.vocab);
