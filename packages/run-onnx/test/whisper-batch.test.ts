@@ -27,7 +27,7 @@ async function inputs(): Promise<Float32Array[]> {
 }
 
 describe('Whisper transcribeBatch', () => {
-  it('float32: batched encoder and decoder rows (leaving at different steps) give the one-by-one results', async () => {
+  it('float32: batched encoder and decoder rows give the one-by-one results (silence, a tone, speech, and > 30 s)', async () => {
     const stt = await loadSpeechToText(WHISPER_TINY, { vad: false, intraOpThreads: 1 });
     try {
       const pcm = await inputs();
@@ -38,7 +38,7 @@ describe('Whisper transcribeBatch', () => {
       expect(batch).toEqual(alone);
       expect(JSON.stringify(batch)).toBe(JSON.stringify(alone));
       expect(stt.pipeline.batchVerdict).toEqual({ encoder: true, decoder: true });
-      // First windows end at different lengths: rows left the batch at different steps.
+      // The rows' first windows differ in content (rows leaving at their own EOT: whisper-batch-rows.test.ts).
       const firstWindow = batch
         .slice(0, 5)
         .map((r) => r.segments.filter((s) => s.seek === 0).reduce((n, s) => n + s.tokens.length, 0));
