@@ -15,10 +15,12 @@ export { rewriteVoiceGraph, type VoiceGraphRewrite } from './families/piper/voic
 export { findVadFile, sileroOn, type VadLoaderOptions } from './families/vad/load-vad.js';
 export {
   SileroVad,
+  type BatchedSileroSessions,
   type DetectSpeechOptions,
   type SileroVadOptions,
   type SileroVariant,
 } from './families/vad/silero.js';
+export { buildBatchedSilero, type BatchedSileroModels } from './families/vad/silero-batched.js';
 export {
   resolveVadOptions,
   speechSegmentsFromProbabilities,
@@ -173,6 +175,12 @@ export {
   type WhisperTranscriptionResult,
   type WordTimestampMethod,
 } from './families/whisper/transcribe.js';
+export { decodeGreedyBatch, type GreedyBatchOptions } from './families/whisper/batch-decode.js';
+export {
+  WHISPER_MAX_BATCH,
+  type WhisperBatchMode,
+  type WhisperBatchVerdict,
+} from './families/whisper/transcribe-batch.js';
 export { interpolateWords, round2 } from './families/whisper/word-times.js';
 export { resolveImageLimits } from './image/decode.js';
 export { writeFloatPixels, type Placement } from './image/float-pixels.js';

@@ -84,9 +84,10 @@ async function use(backend: ModelBackend): Promise<void> {
 const cases = [
   // Whisper: encoder + decoder (no VAD: the fixture folder has none and the run-core loader adds none unasked).
   ['WhisperSpeechToText', whisper, 2],
-  ['WhisperSpeechToText with a VAD', whisperWithVad, 3],
+  // A Silero v6 VAD: its window-by-window session and the two of its batched form (encoder, LSTM).
+  ['WhisperSpeechToText with a VAD', whisperWithVad, 5],
   ['PiperTTS', piper, 1],
-  ['SileroVad', vad, 1],
+  ['SileroVad', vad, 3],
 ] as const;
 
 describe.each(cases)('%s: one lifecycle (ModelLifecycle) over real ONNX sessions', (_, make, perLoad) => {

@@ -130,11 +130,13 @@ describe('transcribeStreaming looks at each sample once', () => {
       runtime: 'onnx-counting-vad-runs',
       vad: defaultVadModelPath(),
     });
+    // Loading runs the window-by-window model on a short test signal once (the check of its batched form).
+    const atLoad = vadRuns;
     const events: TranscriptionEvent[] = [];
     for await (const e of stt.transcribeStreaming(chunks(), { temperature: 0, maxNewTokens: 4, language: 'en' }))
       events.push(e);
     expect(events.filter((e) => e.type === 'segment').length).toBeGreaterThan(0);
-    expect(vadRuns).toBe(Math.ceil(audio.length / 512));
+    expect(vadRuns - atLoad).toBe(Math.ceil(audio.length / 512));
     await stt.unload();
   });
 });

@@ -116,7 +116,7 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
     ['split', SPLIT, ['decoder_model.onnx', 'decoder_with_past_model.onnx']],
   ] as const)(
     'fetches only logits and decoder presents on cached steps (%s export), same tokens',
-    async (_, dir, files) => {
+    async (kind, dir, files) => {
       // Real sessions, observed: the encoder K/V presents are not copied out of onnxruntime after the first step.
       const p = stt.pipeline;
       const hidden = await p.encode(logMelSpectrogram(sine).data, 1);
@@ -151,7 +151,9 @@ describe('loadSpeechToText on the whisper-tiny fixture', () => {
       const reference = await decodeWindow(p.runner, p.tokenizer, p.config, hidden, { ...base, useCache: false });
       expect(cached.tokens).toEqual(reference.tokens);
       cached.tokenLogprobs.forEach((lp, i) => expect(lp).toBeCloseTo(reference.tokenLogprobs[i] as number, 4));
-      expect(calls).toHaveLength(6);
+      // 6 steps, plus (merged export) the runner's one check that cached steps may get a stand-in for the encoder
+      // states.
+      expect(calls).toHaveLength(kind === 'merged' ? 7 : 6);
       // The first step needs the encoder K/V; cross-attentions (merged export) are never fetched while decoding.
       expect(calls[0]?.outputs.some((n) => n.includes('.encoder.'))).toBe(true);
       for (const c of calls) expect(c.outputs.filter((n) => n.startsWith('cross_attentions.'))).toEqual([]);

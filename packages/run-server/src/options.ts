@@ -50,7 +50,10 @@ export interface MultimodalAppOptions {
   maxQueue?: number;
   /** Time limit of one request's inference, queue wait included (ms, default 120000); past it: 504. */
   requestTimeoutMs?: number;
-  /** Run concurrent single-image detect/classify requests together with `batchDetect`/`batchClassify` (default true, up to 8). */
+  /**
+   * Run concurrent single-image detect/classify requests together with `batchDetect`/`batchClassify`, and
+   * non-streaming transcriptions/translations with the same options with `batchTranscribe` (default true, up to 8).
+   */
   microBatch?: boolean | { maxBatch?: number };
   /** Fastify's logger option (pino); default false. Request ids are logged as `reqId`. */
   logger?: FastifyServerOptions['logger'];

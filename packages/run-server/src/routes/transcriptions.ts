@@ -6,6 +6,7 @@ import type { ServedModel } from '../models.js';
 import { beginTask } from '../task-call.js';
 import { one, parseTranscribeFields, readAudioForm, type TranscribeRequest } from './audio-form.js';
 import { sendTranscript } from './transcript-format.js';
+import { transcribeGroup, unwrap } from './transcribe-group.js';
 
 /** Decodes the upload to mono PCM at its own rate with run-core's typed errors (ERR_RUN_AUDIO_*). */
 async function decodeToMono(bytes: Uint8Array): Promise<{ samples: Float32Array; sampleRate: number }> {
@@ -85,8 +86,13 @@ function registerTranscription(app: FastifyInstance, ctx: RouteContext, task: 't
         await call.stream(() => streamTranscript(reply, model, pcm, req, signal));
         return reply;
       }
-      const result = await call.run(() => model.backend.transcribe(form.file, { ...req.options, signal }));
-      return sendTranscript(reply, result, req);
+      // Through the model's micro-batcher: concurrent requests with the same options share runs (batchTranscribe).
+      const [result] = await call.batch([{ file: form.file, signal }], req.options, (inputs, options) =>
+        transcribeGroup(model.backend, inputs, options, (err) =>
+          app.log.warn({ err }, 'batchTranscribe failed; the group ran one request at a time'),
+        ),
+      );
+      return sendTranscript(reply, unwrap(result), req);
     },
   );
 }

@@ -1,11 +1,12 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ModelNotFoundError, ModelUnrecognizedError, invalidParameter } from '../../errors.js';
 import { familyLookedFor } from '../../loaders/family-files.js';
 import { listModelFiles, stripModelExtension } from '../../loaders/files.js';
 import type { LoaderOptions } from '../../loaders/options.js';
 import { openSession, resolveRuntime, type LoaderRuntime } from '../../loaders/runtime.js';
-import { SileroVad } from './silero.js';
+import { buildBatchedSilero } from './silero-batched.js';
+import { SileroVad, type BatchedSileroSessions } from './silero.js';
 
 /** Options of run-core's `loadVad`: the common {@link LoaderOptions} (there are no VAD-specific ones). */
 export type VadLoaderOptions = LoaderOptions;
@@ -33,11 +34,26 @@ export async function findVadFile(path: string, runtime: LoaderRuntime): Promise
 
 /**
  * A Silero VAD on a picked runtime; one thread per session unless the session options say otherwise (the model
- * is small and runs one 32 ms window at a time).
+ * is small and runs one 32 ms window at a time). On a runtime that opens ONNX files, a v5/v6 model also gets its
+ * batched form (many windows per run) for whole-audio detection.
  */
 export function sileroOn(runtime: LoaderRuntime, file: string, modelId: string): SileroVad {
   const single: LoaderRuntime = { ...runtime, session: { intraOpThreads: 1, interOpThreads: 1, ...runtime.session } };
-  return new SileroVad(() => openSession(single, file), { modelId });
+  const onnx = runtime.files.extensions.includes('.onnx') && file.toLowerCase().endsWith('.onnx');
+  const batched = async (): Promise<BatchedSileroSessions | undefined> => {
+    const models = buildBatchedSilero(await readFile(file));
+    if (!models) return undefined;
+    const open = (bytes: Uint8Array, part: string) =>
+      single.backend.createSession(bytes, { ...single.session, name: `${basename(file)} (batched ${part})` });
+    const encoder = await open(models.encoder, 'encoder');
+    try {
+      return { encoder, decoder: await open(models.decoder, 'decoder'), hidden: models.hidden };
+    } catch (e) {
+      await encoder.dispose();
+      throw e;
+    }
+  };
+  return new SileroVad(() => openSession(single, file), { modelId, ...(onnx ? { batched } : {}) });
 }
 
 /**

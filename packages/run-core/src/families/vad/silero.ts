@@ -26,10 +26,24 @@ export type { SileroState, VadWindowModel } from './window-model.js';
  */
 export type SileroVariant = 'v5' | 'v4';
 
+/** The two sessions of a Silero VAD split for many windows per run (see {@link buildBatchedSilero}). */
+export interface BatchedSileroSessions {
+  readonly encoder: InferenceSession;
+  readonly decoder: InferenceSession;
+  /** Width of the LSTM state (128). */
+  readonly hidden: number;
+}
+
 /** Options of {@link SileroVad}. */
 export interface SileroVadOptions {
   /** A short id for messages (default `silero-vad`). */
   modelId?: string;
+  /**
+   * Opens the batched form of the same model (v5/v6 only; undefined when it cannot be built). `probabilities` and
+   * `detectSpeech` then run thousands of windows per call instead of one, after a check at load that both forms
+   * give the same probabilities; streaming and `predict` keep the window-by-window model.
+   */
+  batched?: () => Promise<BatchedSileroSessions | undefined>;
 }
 
 /** Options of {@link SileroVad.detectSpeech}: {@link VadOptions} plus audio limits. */
@@ -46,6 +60,8 @@ interface SileroModel {
   variant: SileroVariant;
   stateNames: string[];
   stateDims: number[];
+  /** The batched form, when it was built and agreed with the window-by-window model at load. */
+  batched?: BatchedSileroSessions;
 }
 
 /** Checks the session's inputs and outputs and finds the model generation; throws on a model that is not Silero. */
@@ -91,6 +107,94 @@ function recognizeSilero(session: InferenceSession, modelId: string): SileroMode
   return model;
 }
 
+/** Most windows per batched encoder run (~3 min of audio; bounds the memory of one run). */
+const BATCH_WINDOWS = 4096;
+/** Largest difference of probability allowed between the batched and the window-by-window model at load. */
+const BATCH_AGREEMENT = 1e-5;
+
+/** Speech probabilities from the batched sessions, in runs of {@link BATCH_WINDOWS}, state carried between runs. */
+async function batchedProbabilities(
+  b: BatchedSileroSessions,
+  samples: Float32Array,
+  modelId: string,
+  signal?: AbortSignal,
+  perRun = BATCH_WINDOWS,
+): Promise<Float32Array> {
+  const count = Math.ceil(samples.length / WINDOW);
+  const probs = new Float32Array(count);
+  let h: Float32Array = new Float32Array(b.hidden);
+  let c: Float32Array = new Float32Array(b.hidden);
+  const row = CONTEXT + WINDOW;
+  for (let first = 0; first < count; first += perRun) {
+    throwIfAborted(signal);
+    const n = Math.min(perRun, count - first);
+    // Row i: the 64 samples before window i (zeros before the start), then its 512 (zero-padded at the end).
+    const rows = new Float32Array(n * row);
+    for (let i = 0; i < n; i++) {
+      const at = (first + i) * WINDOW;
+      if (at > 0) rows.set(samples.subarray(at - CONTEXT, at), i * row);
+      rows.set(samples.subarray(at, at + WINDOW), i * row + CONTEXT);
+    }
+    const runOptions = signal ? { signal } : undefined;
+    let out: Record<string, Tensor>;
+    try {
+      const enc = await b.encoder.run({ input: createTensor('float32', rows, [n, row]) }, runOptions);
+      const x = enc.output;
+      if (!x || x.data.length !== n * b.hidden) throw new Error(`the encoder returned ${x?.data.length} values`);
+      out = await b.decoder.run(
+        {
+          x: createTensor('float32', x.data as Float32Array, [n, 1, b.hidden]),
+          h0: createTensor('float32', h, [1, 1, b.hidden]),
+          c0: createTensor('float32', c, [1, 1, b.hidden]),
+        },
+        runOptions,
+      );
+    } catch (cause) {
+      if (cause instanceof RunError) throw cause;
+      throw new InferenceError(`Silero VAD '${modelId}' failed: ${(cause as Error).message}`, { cause });
+    }
+    probs.set((out.probs?.data as Float32Array).subarray(0, n), first);
+    h = out.hN?.data as Float32Array;
+    c = out.cN?.data as Float32Array;
+  }
+  return probs;
+}
+
+/**
+ * Opens the batched form and keeps it only if it gives the window-by-window model's probabilities (within
+ * {@link BATCH_AGREEMENT}) on a fixed test signal: 40 windows of tones and silence, in runs of 16 windows (so
+ * that the state carried between runs is checked too).
+ */
+async function agreeingBatched(
+  model: SileroModel,
+  open: () => Promise<BatchedSileroSessions | undefined>,
+): Promise<BatchedSileroSessions | undefined> {
+  let b: BatchedSileroSessions | undefined;
+  try {
+    b = await open();
+  } catch {
+    return undefined;
+  }
+  if (!b) return undefined;
+  const test = new Float32Array(40 * WINDOW - 100);
+  for (let i = 0; i < test.length; i++) {
+    const on = Math.floor(i / 4000) % 2 === 1;
+    test[i] = (on ? 0.4 * Math.sin(i * 0.07) * Math.sin(i * 0.0011) : 0) + 0.003 * Math.sin(i * 1.3);
+  }
+  const probe = new SileroVad(model.session);
+  try {
+    const want = await probe.windowByWindow(test);
+    const got = await batchedProbabilities(b, test, 'probe', undefined, 16);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs((want[i] as number) - (got[i] as number)));
+    if (got.length === want.length && worst <= BATCH_AGREEMENT) return b;
+  } catch {
+    // fall through: the window-by-window model stays in use
+  }
+  await Promise.all([b.encoder.dispose(), b.decoder.dispose()]);
+  return undefined;
+}
+
 /**
  * Silero voice activity detection on any {@link InferenceSession} (runtime-agnostic): speech probability per
  * 32 ms window at 16 kHz, speech segments (`get_speech_timestamps`), and a streaming detector.
@@ -129,13 +233,20 @@ export class SileroVad extends ModelBackend implements VadWindowModel {
         try {
           const model = recognizeSilero(opened, this.modelId);
           this.#variant = model.variant;
+          if (model.variant === 'v5' && options.batched) {
+            const batched = await agreeingBatched(model, options.batched);
+            if (batched) model.batched = batched;
+          }
           return model;
         } catch (e) {
           await opened.dispose();
           throw e;
         }
       },
-      close: (model) => model.session.dispose(),
+      close: async (model) => {
+        await model.session.dispose();
+        if (model.batched) await Promise.all([model.batched.encoder.dispose(), model.batched.decoder.dispose()]);
+      },
       ...(given ? { initial: given } : {}),
     });
   }
@@ -233,6 +344,20 @@ export class SileroVad extends ModelBackend implements VadWindowModel {
    */
   async probabilities(samples: Float32Array, options: { signal?: AbortSignal } = {}): Promise<Float32Array> {
     if (!(samples instanceof Float32Array)) throw invalidParameter('samples', 'a Float32Array of 16 kHz PCM', samples);
+    const model = this.#model;
+    if (model.batched) return batchedProbabilities(model.batched, samples, this.modelId, options.signal);
+    return this.windowByWindow(samples, options.signal);
+  }
+
+  /** Whether `probabilities` runs many windows per call (the batched form was built and agreed at load). */
+  get isBatched(): boolean {
+    return this.#model.batched !== undefined;
+  }
+
+  /** {@link probabilities} one window per model call. */
+  async windowByWindow(samples: Float32Array, signal?: AbortSignal): Promise<Float32Array> {
+    if (!(samples instanceof Float32Array)) throw invalidParameter('samples', 'a Float32Array of 16 kHz PCM', samples);
+    const options = signal ? { signal } : {};
     const count = Math.ceil(samples.length / WINDOW);
     const probs = new Float32Array(count);
     const state = this.createState();

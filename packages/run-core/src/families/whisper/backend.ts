@@ -2,13 +2,7 @@ import { loadAudio } from '../../audio/load.js';
 import { invalidParameter } from '../../errors.js';
 import { ModelLifecycle } from '../../backends/lifecycle.js';
 import { STTBackend } from '../../backends/stt-backend.js';
-import type {
-  AudioInput,
-  SpeechSegment,
-  TranscribeOptions,
-  TranscriptionEvent,
-  TranscriptionResult,
-} from '../../types/speech.js';
+import type { AudioInput, SpeechSegment, TranscribeOptions, TranscriptionEvent } from '../../types/speech.js';
 import { WHISPER_SAMPLE_RATE } from './log-mel.js';
 import { SPEECH_PAD, transcribeChunks, type SpeechDetector, type StreamTranscriber } from './stream.js';
 import type { WhisperDecodeOptions, WhisperPipeline, WhisperTranscriptionResult } from './transcribe.js';
@@ -114,39 +108,21 @@ export class WhisperSpeechToText extends STTBackend {
     opts: WhisperTranscribeOptions,
   ): Promise<WhisperTranscriptionResult> {
     const { pipeline } = this.loaded;
-    const duration = samples.length / WHISPER_SAMPLE_RATE;
-    const regions = mergeRegions(speech, duration);
-    if (regions.length === 0) {
-      return {
-        text: '',
-        task: opts.task ?? 'transcribe',
-        language: opts.language ?? 'en',
-        duration,
-        segments: [],
-        ...(opts.wordTimestamps ? { words: [], wordTimestampMethod: pipeline.wordTimestampMethod } : {}),
-      };
-    }
-    const parts = regions.map((r) =>
-      samples.subarray(Math.floor(r.start * WHISPER_SAMPLE_RATE), Math.ceil(r.end * WHISPER_SAMPLE_RATE)),
-    );
-    const glued = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      glued.set(p, o);
-      o += p.length;
-    }
-    const map = new SpeechTimeMap(regions);
-    const result = await pipeline.transcribePcm(glued, opts);
-    for (const s of result.segments) {
-      s.start = map.toOriginal(s.start);
-      s.end = map.toOriginal(s.end);
-      for (const w of s.words ?? []) {
-        w.start = map.toOriginal(w.start);
-        w.end = map.toOriginal(w.end);
-      }
-    }
-    if (result.words) result.words = result.segments.flatMap((s) => s.words ?? []);
-    return { ...result, duration };
+    const glued = glueSpeech(samples, speech);
+    if (!glued) return this.noSpeech(samples.length / WHISPER_SAMPLE_RATE, opts);
+    return glued.mapBack(await pipeline.transcribePcm(glued.samples, opts));
+  }
+
+  /** The result of audio in which the VAD found no speech. */
+  private noSpeech(duration: number, opts: WhisperTranscribeOptions): WhisperTranscriptionResult {
+    return {
+      text: '',
+      task: opts.task ?? 'transcribe',
+      language: opts.language ?? 'en',
+      duration,
+      segments: [],
+      ...(opts.wordTimestamps ? { words: [], wordTimestampMethod: this.loaded.pipeline.wordTimestampMethod } : {}),
+    };
   }
 
   /**
@@ -184,13 +160,15 @@ export class WhisperSpeechToText extends STTBackend {
   }
 
   /**
-   * Transcribes several recordings. Inputs of at most 30 s (after VAD is off) share one batched encoder run when
-   * the encoder has a dynamic batch dim; longer ones go through `transcribe`. Results are in input order.
+   * Transcribes several recordings, each with exactly the result `transcribe` gives it alone. After VAD (when on),
+   * the recordings whose speech fits one 30 s window share batched encoder runs and batched greedy decoder steps
+   * (`pipeline.batchMode`: by default only where batched rows were checked to equal single runs bit for bit);
+   * longer ones go one by one. Results are in input order.
    */
   override async batchTranscribe(
     audios: readonly AudioInput[],
     options: WhisperTranscribeOptions = {},
-  ): Promise<TranscriptionResult[]> {
+  ): Promise<WhisperTranscriptionResult[]> {
     this.assertLoaded();
     const opts = { ...this.defaults, ...options };
     const { pipeline, vad } = this.loaded;
@@ -202,17 +180,68 @@ export class WhisperSpeechToText extends STTBackend {
         }),
       ),
     );
-    const batchable = pipeline.runner.encoderBatchable && (opts.vad === false || !vad);
-    if (!batchable) {
-      const out: TranscriptionResult[] = [];
-      for (const p of pcms) out.push(await this.transcribeSamples(p.samples, opts));
-      return out;
+    pipeline.resolveLanguage(opts.language);
+    const useVad = opts.vad !== false && vad !== undefined;
+    // What each recording sends to the pipeline: all of it, its glued speech, or nothing (no speech found).
+    const prepared: (GluedSpeech | { samples: Float32Array; mapBack?: undefined } | undefined)[] = [];
+    for (const { samples } of pcms) {
+      prepared.push(
+        useVad ? glueSpeech(samples, await vad.detect(samples, WHISPER_SAMPLE_RATE, opts.signal)) : { samples },
+      );
     }
-    return pipeline.transcribeBatch(
-      pcms.map((p) => p.samples),
+    const todo = prepared.flatMap((p, i) => (p ? [i] : []));
+    const results = await pipeline.transcribeBatch(
+      todo.map((i) => (prepared[i] as { samples: Float32Array }).samples),
       opts,
     );
+    const byInput = new Map(todo.map((i, k) => [i, results[k] as WhisperTranscriptionResult]));
+    return pcms.map(({ samples }, i) => {
+      const duration = samples.length / WHISPER_SAMPLE_RATE;
+      const p = prepared[i];
+      const r = byInput.get(i);
+      if (!p || !r) return this.noSpeech(duration, opts);
+      return p.mapBack ? p.mapBack(r) : { ...r, duration };
+    });
   }
+}
+
+/** A recording's speech regions glued into one stretch, and how its times map back. */
+interface GluedSpeech {
+  samples: Float32Array;
+  /** Moves segment and word times back onto the original audio and sets its duration. */
+  mapBack(result: WhisperTranscriptionResult): WhisperTranscriptionResult;
+}
+
+/** Pads and merges VAD regions, glues their samples; undefined when nothing is left. */
+function glueSpeech(samples: Float32Array, speech: readonly SpeechSegment[]): GluedSpeech | undefined {
+  const duration = samples.length / WHISPER_SAMPLE_RATE;
+  const regions = mergeRegions(speech, duration);
+  if (regions.length === 0) return undefined;
+  const parts = regions.map((r) =>
+    samples.subarray(Math.floor(r.start * WHISPER_SAMPLE_RATE), Math.ceil(r.end * WHISPER_SAMPLE_RATE)),
+  );
+  const glued = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    glued.set(p, o);
+    o += p.length;
+  }
+  const map = new SpeechTimeMap(regions);
+  return {
+    samples: glued,
+    mapBack(result) {
+      for (const s of result.segments) {
+        s.start = map.toOriginal(s.start);
+        s.end = map.toOriginal(s.end);
+        for (const w of s.words ?? []) {
+          w.start = map.toOriginal(w.start);
+          w.end = map.toOriginal(w.end);
+        }
+      }
+      if (result.words) result.words = result.segments.flatMap((s) => s.words ?? []);
+      return { ...result, duration };
+    },
+  };
 }
 
 /** Pads VAD regions by {@link SPEECH_PAD} and merges the ones that then touch. */

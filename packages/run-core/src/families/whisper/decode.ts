@@ -276,14 +276,31 @@ function topLogprobsFull(x: Float32Array, lse: number, s: BeamScratch): number {
  * the finished sequence with the best length-normalised log-probability wins.
  */
 async function beamSearch(ctx: Ctx, prefix: number[], sotIndex: number, maxNew: number): Promise<WindowDecodeResult> {
+  // Every beam starts as the same prefix: the first step runs it once (batch 1, the encoder K/V are computed once,
+  // not once per beam), and the first reorder repeats that row into the `width` beams (into pooled buffers that
+  // the runner gets back at the end).
+  const { runner } = ctx;
+  const state: DecoderState = runner.newState(1);
+  try {
+    return await beamSteps(ctx, state, prefix, sotIndex, maxNew);
+  } finally {
+    runner.release(state);
+  }
+}
+
+async function beamSteps(
+  ctx: Ctx,
+  state: DecoderState,
+  prefix: number[],
+  sotIndex: number,
+  maxNew: number,
+): Promise<WindowDecodeResult> {
   const { runner, opts } = ctx;
   const sp = ctx.tokenizer.special;
   const width = opts.beamSize;
   const useCache = (opts.useCache ?? true) && runner.hasCache;
-  const hidden = repeatBatch(ctx.hidden, width);
-  // Every beam starts as the same prefix: the first step runs it once (batch 1, the encoder K/V are computed once,
-  // not once per beam), and the first reorder repeats that row into the `width` beams.
-  const state: DecoderState = runner.newState(1);
+  // Batch-1 encoder states for every step: the runner repeats them to the beams only where a graph reads them.
+  const hidden = ctx.hidden;
   let beams: Beam[] = [{ tokens: [], lps: [], sum: 0 }];
   let logits = await runner.step(state, [prefix], ctx.hidden, { useCache, signal: opts.signal });
   const noSpeechProb = sp.noSpeech === undefined ? 0 : softmaxAt(row(logits, 0, sotIndex), sp.noSpeech);
@@ -348,12 +365,4 @@ async function beamSearch(ctx: Ctx, prefix: number[], sotIndex: number, maxNew: 
     }
   }
   return finish(ctx, [...best.tokens], [...best.lps], best.sum, noSpeechProb);
-}
-
-function repeatBatch(t: Tensor, n: number): Tensor {
-  if (n === 1) return t;
-  const Ctor = t.data.constructor as new (len: number) => Float32Array;
-  const out = new Ctor(t.data.length * n);
-  for (let i = 0; i < n; i++) out.set(t.data as Float32Array, i * t.data.length);
-  return { type: t.type, dims: [n, ...t.dims.slice(1)], data: out };
 }

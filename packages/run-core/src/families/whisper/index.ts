@@ -14,6 +14,8 @@ export {
 } from './decode.js';
 export { applyTimestampRules, rowStats, seededRandom, type RowStats, type TimestampRuleTokens } from './logits.js';
 export * from './transcribe.js';
+export { WHISPER_MAX_BATCH, type WhisperBatchMode, type WhisperBatchVerdict } from './transcribe-batch.js';
+export { decodeGreedyBatch, type GreedyBatchOptions } from './batch-decode.js';
 export * from './alignment.js';
 export * from './dtw.js';
 export * from './backend.js';

@@ -20,6 +20,8 @@ export interface DecoderState {
   /** Present/past tensors by input name (`past_key_values.N.decoder.key`…), null before the first step. */
   past: Map<string, Tensor> | null;
   batch: number;
+  /** Buffers of `past` lent by the runner's pool (see {@link WhisperRunner.release}). */
+  pooled?: (Float32Array | Uint16Array)[];
 }
 
 /**
@@ -53,14 +55,45 @@ function emptyOf(type: TensorType | 'unknown', dims: number[]): Tensor {
     : createTensor('float32', new Float32Array(0), dims);
 }
 
-/** Gathers rows of dim 0. */
-function gatherRows(t: Tensor, rows: readonly number[]): Tensor {
+/** Most buffers a runner's pool keeps (the encoder K/V of one beam state: 2 per decoder layer). */
+const POOL_MAX = 64;
+/** How long a runner's pool keeps buffers nobody asked for. */
+const POOL_KEEP_MS = 1000;
+
+/** Gathers rows of dim 0 (into `into` when given: exactly `rows.length` rows long). */
+function gatherRows(t: Tensor, rows: readonly number[], into?: Float32Array | Uint16Array): Tensor {
   const rowSize = t.data.length / (t.dims[0] as number);
   const Ctor = t.data.constructor as new (n: number) => Float32Array | Uint16Array;
-  const out = new Ctor(rowSize * rows.length);
+  const out = into ?? new Ctor(rowSize * rows.length);
   const src = t.data as Float32Array | Uint16Array;
   rows.forEach((r, i) => out.set(src.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize));
   return createTensor(t.type as 'float32', out as Float32Array, [rows.length, ...t.dims.slice(1)]);
+}
+
+/**
+ * Row i becomes row `rows[i]` (rows of dim 0, `rows.length` = the batch), in place: only rows whose source is
+ * another row are written, and a source that is itself overwritten is copied aside first.
+ */
+function reorderInPlace(t: Tensor, rows: readonly number[]): void {
+  const data = t.data as Float32Array | Uint16Array;
+  const rowSize = data.length / rows.length;
+  const saved = new Map<number, Float32Array | Uint16Array>();
+  rows.forEach((from, i) => {
+    if (from !== i && rows[from] !== from && !saved.has(from))
+      saved.set(from, data.slice(from * rowSize, (from + 1) * rowSize));
+  });
+  rows.forEach((from, i) => {
+    if (from === i) return;
+    data.set(saved.get(from) ?? data.subarray(from * rowSize, (from + 1) * rowSize), i * rowSize);
+  });
+}
+
+/** Repeats a batch-1 tensor `n` times along dim 0. */
+function repeatRows(t: Tensor, n: number): Tensor {
+  const Ctor = t.data.constructor as new (len: number) => Float32Array | Uint16Array;
+  const out = new Ctor(t.data.length * n);
+  for (let i = 0; i < n; i++) out.set(t.data as Float32Array, i * t.data.length);
+  return createTensor(t.type as 'float32', out as Float32Array, [n, ...t.dims.slice(1)]);
 }
 
 function logitsOf(out: Record<string, Tensor>): StepLogits {
@@ -100,6 +133,20 @@ export class WhisperRunner {
   private readonly pastNameOf = new Map<string, string>();
   /** Whether the encoder accepts several inputs at once. */
   readonly encoderBatchable: boolean;
+  /**
+   * Merged decoders only: whether the cached branch ignores `encoder_hidden_states` (it reads the encoder K/V from
+   * the past inputs). Then cached steps are fed a `[batch, 1, d]` stand-in instead of the real `[batch, 1500, d]`
+   * states: int8 exports quantize that input outside the branch on every step (~2.5 ms per step at batch 5 for
+   * tiny). Undefined until the first cached step, which runs both ways once and compares the logits bit for bit.
+   */
+  private hiddenUnusedWhenCached: boolean | undefined;
+  /** Stand-in `encoder_hidden_states` of cached steps, by batch. */
+  private readonly hiddenStandIns = new Map<number, Tensor>();
+  /** Buffers of repeated encoder K/V that ended states gave back (see {@link release}). */
+  private readonly pool: (Float32Array | Uint16Array)[] = [];
+  private poolTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The last encoder output repeated to a batch (beam search passes batch-1 states): source, batch, result. */
+  private repeated: { source: Tensor; batch: number; tensor: Tensor } | undefined;
 
   constructor(private readonly sessions: WhisperSessions) {
     const dec = sessions.decoder;
@@ -177,11 +224,49 @@ export class WhisperRunner {
     const identity = rows.length === state.batch && rows.every((r, i) => r === i);
     if (identity) return;
     for (const [name, t] of state.past) {
-      // Encoder K/V are the same for every beam of one audio: only the decoder self-attention cache moves.
-      if (name.includes('.encoder.') && rows.length === state.batch) continue;
-      state.past.set(name, gatherRows(t, rows));
+      if (name.includes('.encoder.')) {
+        // Encoder K/V are the same for every beam of one audio: only the decoder self-attention cache moves.
+        if (rows.length === state.batch) continue;
+        // Repeating them into the beams (~92 MB for tiny at 5 beams) reuses buffers of earlier windows.
+        const out = this.takePooled(t, rows.length);
+        (state.pooled ??= []).push(out);
+        state.past.set(name, gatherRows(t, rows, out));
+      } else if (rows.length === state.batch) {
+        // Same batch (a beam step): only the rows whose source changes are copied, in place.
+        reorderInPlace(t, rows);
+      } else {
+        state.past.set(name, gatherRows(t, rows));
+      }
     }
     state.batch = rows.length;
+  }
+
+  /**
+   * Ends a decoder state: its cache is dropped and the buffers it borrowed go back to the runner's pool for the
+   * next window (released for good after a second without use). The state can start again from scratch.
+   */
+  release(state: DecoderState): void {
+    state.past = null;
+    this.repeated = undefined;
+    const lent = state.pooled;
+    state.pooled = undefined;
+    if (!lent || lent.length === 0) return;
+    for (const b of lent) if (this.pool.length < POOL_MAX) this.pool.push(b);
+    this.poolTimer?.refresh();
+    this.poolTimer ??= setTimeout(() => {
+      this.pool.length = 0;
+      this.poolTimer = undefined;
+    }, POOL_KEEP_MS).unref();
+  }
+
+  /** A buffer for `rows` rows of `t` (rows of dim 0), of its type, from the pool when one fits. */
+  private takePooled(t: Tensor, rows: number): Float32Array | Uint16Array {
+    const src = t.data as Float32Array | Uint16Array;
+    const n = (src.length / (t.dims[0] as number)) * rows;
+    const i = this.pool.findIndex((b) => b.length === n && b.constructor === src.constructor);
+    if (i >= 0) return this.pool.splice(i, 1)[0] as Float32Array | Uint16Array;
+    const Ctor = src.constructor as new (len: number) => Float32Array | Uint16Array;
+    return new Ctor(n);
   }
 
   /**
@@ -265,22 +350,30 @@ export class WhisperRunner {
     if (this.mode === 'merged') {
       const feeds: Record<string, Tensor> = {
         input_ids: inputIds,
-        encoder_hidden_states: encoderHidden,
+        encoder_hidden_states: first ? this.hiddenFor(encoderHidden, batch) : this.standIn(encoderHidden, batch),
         use_cache_branch: first ? USE_CACHE_FALSE : USE_CACHE_TRUE,
       };
       for (const info of this.pastInputs) {
         const cached = first ? undefined : state.past?.get(info.name);
         feeds[info.name] = cached ?? emptyOf(info.type, this.emptyDims(info, batch, encoderHidden));
       }
-      out = await this.sessions.decoder.run(feeds, runOptions);
+      if (first || this.hiddenUnusedWhenCached !== undefined) {
+        out = await this.sessions.decoder.run(feeds, runOptions);
+      } else {
+        out = await this.checkStandIn(feeds, encoderHidden, batch, runOptions);
+      }
     } else if (this.mode === 'split' && !first) {
       const dec = this.sessions.decoderWithPast as InferenceSession;
       const feeds: Record<string, Tensor> = { input_ids: inputIds };
-      if (dec.inputs.some((i) => i.name === 'encoder_hidden_states')) feeds.encoder_hidden_states = encoderHidden;
+      if (dec.inputs.some((i) => i.name === 'encoder_hidden_states'))
+        feeds.encoder_hidden_states = this.hiddenFor(encoderHidden, batch);
       for (const info of this.pastInputs) feeds[info.name] = state.past?.get(info.name) as Tensor;
       out = await dec.run(feeds, runOptions);
     } else {
-      out = await this.sessions.decoder.run({ input_ids: inputIds, encoder_hidden_states: encoderHidden }, runOptions);
+      out = await this.sessions.decoder.run(
+        { input_ids: inputIds, encoder_hidden_states: this.hiddenFor(encoderHidden, batch) },
+        runOptions,
+      );
     }
     if (useCache) {
       // The runtime's present tensors become the next step's past inputs as they are (no copy, no conversion).
@@ -298,6 +391,64 @@ export class WhisperRunner {
     }
     state.batch = batch;
     return out;
+  }
+
+  /** The encoder states for a batch: as given, or a batch-1 tensor repeated (kept for the next steps). */
+  private hiddenFor(hidden: Tensor, batch: number): Tensor {
+    const have = hidden.dims[0] as number;
+    if (have === batch || have !== 1) return hidden;
+    const r = this.repeated;
+    if (r && r.source === hidden && r.batch === batch) return r.tensor;
+    const tensor = repeatRows(hidden, batch);
+    this.repeated = { source: hidden, batch, tensor };
+    return tensor;
+  }
+
+  /** Cached merged steps: `[batch, 1, d]` zeros in place of the encoder states, or the real ones if they matter. */
+  private standIn(hidden: Tensor, batch: number): Tensor {
+    if (this.hiddenUnusedWhenCached === false) return this.hiddenFor(hidden, batch);
+    let t = this.hiddenStandIns.get(batch);
+    if (!t) {
+      const d = hidden.dims[2] as number;
+      t =
+        hidden.type === 'float16'
+          ? createTensor('float16', new Uint16Array(batch * d), [batch, 1, d])
+          : createTensor('float32', new Float32Array(batch * d), [batch, 1, d]);
+      this.hiddenStandIns.set(batch, t);
+    }
+    return t;
+  }
+
+  /**
+   * The first cached step of this runner: runs it with the stand-in and with the real encoder states, and keeps
+   * the stand-in for later steps only if every logit is the same bit for bit. Returns the real run's outputs.
+   */
+  private async checkStandIn(
+    feeds: Record<string, Tensor>,
+    hidden: Tensor,
+    batch: number,
+    runOptions: { signal?: AbortSignal; outputNames?: readonly string[] },
+  ): Promise<Record<string, Tensor>> {
+    const withStandIn = await this.sessions.decoder.run(feeds, runOptions);
+    const real = await this.sessions.decoder.run(
+      { ...feeds, encoder_hidden_states: this.hiddenFor(hidden, batch) },
+      runOptions,
+    );
+    const a = withStandIn.logits?.data;
+    const b = real.logits?.data;
+    let same = a !== undefined && b !== undefined && a.length === b.length;
+    if (same && a && b) {
+      const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+      const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      for (let i = 0; i < x.length; i++) {
+        if (x[i] !== y[i]) {
+          same = false;
+          break;
+        }
+      }
+    }
+    this.hiddenUnusedWhenCached = same;
+    return real;
   }
 
   private emptyDims(info: TensorInfo, batch: number, encoderHidden: Tensor): number[] {

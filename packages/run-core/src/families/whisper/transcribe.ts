@@ -27,6 +27,7 @@ import {
 import type { WhisperRunner } from './runner.js';
 import type { WhisperTokenizer } from './tokenizer.js';
 import { interpolateWords, round2 } from './word-times.js';
+import { transcribeBatch, type WhisperBatchMode, type WhisperBatchVerdict } from './transcribe-batch.js';
 
 /** Decoding options of the Whisper pipeline (OpenAI `transcribe()` defaults). */
 export interface WhisperDecodeOptions {
@@ -85,6 +86,11 @@ const DEFAULT_TEMPERATURES = [0, 0.2, 0.4, 0.6, 0.8, 1];
 
 /** The runtime-agnostic Whisper pipeline: log-mel, encoder, decoding with fallback, long-form seeking. */
 export class WhisperPipeline {
+  /** How {@link transcribeBatch} shares runs between recordings (default `verify`). */
+  batchMode: WhisperBatchMode = 'verify';
+  /** What the `verify` mode found: whether batched encoder/decoder rows equal single runs bit for bit. */
+  readonly batchVerdict: WhisperBatchVerdict = {};
+
   constructor(
     readonly runner: WhisperRunner,
     readonly tokenizer: WhisperTokenizer,
@@ -179,6 +185,7 @@ export class WhisperPipeline {
     base: { languageToken?: number; taskToken?: number; promptTokens: readonly number[] },
     options: WhisperDecodeOptions,
     random: () => number,
+    first?: WindowDecodeResult,
   ): Promise<WindowDecodeResult> {
     const ladder = temperatures(options.temperature);
     const crThreshold = options.compressionRatioThreshold ?? 2.4;
@@ -188,18 +195,22 @@ export class WhisperPipeline {
     if (!Number.isInteger(beamSize) || beamSize < 1 || beamSize > 16)
       throw invalidParameter('beamSize', 'an integer in [1, 16]', beamSize);
     let result: WindowDecodeResult | undefined;
-    for (const t of ladder) {
-      result = await decodeWindow(this.runner, this.tokenizer, this.config, hidden, {
-        ...base,
-        withTimestamps: true,
-        temperature: t,
-        beamSize: t === 0 ? beamSize : 1,
-        random,
-        ...(options.maxNewTokens !== undefined ? { maxNewTokens: options.maxNewTokens } : {}),
-        ...(options.useCache !== undefined ? { useCache: options.useCache } : {}),
-        ...(options.ignoreEot ? { ignoreEot: true } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+    for (const [k, t] of ladder.entries()) {
+      // `first`: the first temperature's result, decoded already (batched greedy, see transcribeBatch).
+      result =
+        k === 0 && first
+          ? first
+          : await decodeWindow(this.runner, this.tokenizer, this.config, hidden, {
+              ...base,
+              withTimestamps: true,
+              temperature: t,
+              beamSize: t === 0 ? beamSize : 1,
+              random,
+              ...(options.maxNewTokens !== undefined ? { maxNewTokens: options.maxNewTokens } : {}),
+              ...(options.useCache !== undefined ? { useCache: options.useCache } : {}),
+              ...(options.ignoreEot ? { ignoreEot: true } : {}),
+              ...(options.signal ? { signal: options.signal } : {}),
+            });
       let needsFallback = result.compressionRatio > crThreshold || result.avgLogprob < lpThreshold;
       if (result.noSpeechProb > nsThreshold && result.avgLogprob < lpThreshold) needsFallback = false; // silence
       if (options.ignoreEot || !needsFallback) break;
@@ -215,6 +226,7 @@ export class WhisperPipeline {
     samples: Float32Array,
     options: WhisperDecodeOptions = {},
     firstWindowHidden?: Tensor,
+    firstWindowDecoded?: WindowDecodeResult,
   ): Promise<WhisperTranscriptionResult> {
     const task = options.task ?? 'transcribe';
     if (task !== 'transcribe' && task !== 'translate')
@@ -269,6 +281,7 @@ export class WhisperPipeline {
         },
         options,
         random,
+        seek === 0 ? firstWindowDecoded : undefined,
       );
       const tokens = result.tokens;
       if (result.noSpeechProb > nsThreshold && !(result.avgLogprob > lpThreshold)) {
@@ -370,37 +383,14 @@ export class WhisperPipeline {
   }
 
   /**
-   * Transcribes several recordings; those of at most 30 s share one batched encoder run, the rest (and all
-   * decoding) go one by one.
+   * Transcribes several recordings, each with the result it gets alone: those of at most 30 s share batched encoder
+   * runs and batched greedy decoder steps (see {@link WhisperBatchMode}), the rest go one by one.
    */
-  async transcribeBatch(
+  transcribeBatch(
     inputs: readonly Float32Array[],
     options: WhisperDecodeOptions = {},
   ): Promise<WhisperTranscriptionResult[]> {
-    const short = inputs.map((s, i) => ({ s, i })).filter(({ s }) => s.length <= WHISPER_CHUNK_SAMPLES && s.length > 0);
-    const hiddenOf = new Map<number, Tensor>();
-    const maxBatch = 8;
-    for (let k = 0; k < short.length; k += maxBatch) {
-      const group = short.slice(k, k + maxBatch);
-      const size = this.config.nMels * WHISPER_CHUNK_FRAMES;
-      const feats = new Float32Array(size * group.length);
-      group.forEach(({ s }, j) => feats.set(logMelSpectrogram(s, { nMels: this.config.nMels }).data, j * size));
-      const hidden = await this.encode(feats, group.length, options.signal);
-      const rowSize = hidden.data.length / group.length;
-      group.forEach(({ i }, j) => {
-        const Ctor = hidden.data.constructor as new (b: ArrayBufferLike, o: number, n: number) => Float32Array;
-        const data = hidden.data as Float32Array;
-        hiddenOf.set(i, {
-          type: hidden.type,
-          dims: [1, ...hidden.dims.slice(1)],
-          data: new Ctor(data.buffer, data.byteOffset + j * rowSize * data.BYTES_PER_ELEMENT, rowSize),
-        });
-      });
-    }
-    const out: WhisperTranscriptionResult[] = [];
-    for (let i = 0; i < inputs.length; i++)
-      out.push(await this.transcribePcm(inputs[i] as Float32Array, options, hiddenOf.get(i)));
-    return out;
+    return transcribeBatch(this, inputs, options);
   }
 
   /** Word timings by interpolation inside a segment (see {@link interpolateWords}). */

@@ -1,0 +1,36 @@
+/**
+ * One `llama-pajamas serve`-like server for tools/bench/stt-concurrency.mjs: a Whisper model on onnxruntime behind
+ * run-server on loopback. Prints `{ ready, url }`; then answers each stdin line with `{ cpuMs, verdict }` (its own
+ * CPU time so far and what batchTranscribe's check found). Env: BENCH_MODEL, BENCH_DTYPE, BENCH_THREADS (intra-op,
+ * inter-op 1), BENCH_MICROBATCH (`off` disables micro-batching), BENCH_BATCH_MODE (verify|always|never),
+ * BENCH_VAD (`off`), BENCH_DEFAULTS (JSON transcription defaults, e.g. a fixed token count).
+ */
+import { createInterface } from 'node:readline';
+import type { WhisperBatchMode } from '../../packages/run-core/src/families.js';
+import { loadSpeechToText } from '../../packages/run-onnx/src/index.js';
+import { createMultimodalApp } from '../../packages/run-server/src/index.js';
+
+const threads = Number(process.env.BENCH_THREADS ?? 2);
+const stt = await loadSpeechToText(process.env.BENCH_MODEL as string, {
+  ...(process.env.BENCH_DTYPE ? { dtype: process.env.BENCH_DTYPE as 'int8' } : {}),
+  intraOpThreads: threads,
+  interOpThreads: 1,
+  ...(process.env.BENCH_VAD === 'off' ? { vad: false } : {}),
+  ...(process.env.BENCH_DEFAULTS ? { defaults: JSON.parse(process.env.BENCH_DEFAULTS) as object } : {}),
+});
+if (process.env.BENCH_BATCH_MODE) stt.pipeline.batchMode = process.env.BENCH_BATCH_MODE as WhisperBatchMode;
+const app = await createMultimodalApp({
+  stt: { whisper: stt },
+  options: { microBatch: process.env.BENCH_MICROBATCH !== 'off', maxQueue: 256, requestTimeoutMs: 600_000 },
+});
+const url = await app.listen({ port: 0, host: '127.0.0.1' });
+process.stdout.write(`${JSON.stringify({ ready: true, url })}\n`);
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === '') continue;
+  const u = process.cpuUsage();
+  process.stdout.write(
+    `${JSON.stringify({ cpuMs: (u.user + u.system) / 1000, verdict: stt.pipeline.batchVerdict })}\n`,
+  );
+}
+await app.close();
+await stt.unload();
