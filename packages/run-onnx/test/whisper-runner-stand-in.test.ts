@@ -127,3 +127,47 @@ describe('Whisper runner: cached steps get a stand-in for the encoder states, wi
     expect(perturbing.standInsSeen).toBe(1);
   }, 120_000);
 });
+
+describe('Whisper runner: reordering a batch of beams (pooled encoder K/V)', () => {
+  it('shrinks and regrows a batch > 1 and keeps each row the sequence it was (fp32 tiny, rows vs alone)', async () => {
+    const tiny = await loadSpeechToText(join(FIXTURES, 'whisper-tiny'), { vad: false });
+    try {
+      const { runner } = tiny.pipeline;
+      const audio = await loadAudio(join(SPEECH, CLIPS[0] as string), { sampleRate: 16000 });
+      const hidden = await tiny.pipeline.encode(logMelSpectrogram(audio.samples, { nMels: 80 }).data, 1);
+      const prefix = [50258, 50259, 50359];
+      const state = runner.newState(1);
+      await runner.step(state, [prefix], hidden);
+      runner.reorder(state, [0, 0, 0]);
+      await runner.step(state, [[440], [1133], [13]], hidden);
+      // Batch 3 → 2 (rows 2 and 0), then 2 → 3 (0, 1, 1): the encoder K/V of a batch > 1 are gathered too.
+      runner.reorder(state, [2, 0]);
+      await runner.step(state, [[262], [290]], hidden);
+      runner.reorder(state, [0, 1, 1]);
+      await runner.step(state, [[11], [12], [13]], hidden);
+      // Same batch, in place: a 3-cycle (every row overwritten by one that is overwritten too), then a repeat.
+      runner.reorder(state, [1, 2, 0]);
+      await runner.step(state, [[20], [21], [22]], hidden);
+      runner.reorder(state, [2, 2, 0]);
+      const got = await runner.step(state, [[30], [31], [32]], hidden);
+      const alone = async (tokens: number[]) => {
+        const s = runner.newState(1);
+        return runner.step(s, [[...prefix, ...tokens]], hidden, { useCache: false });
+      };
+      // Rows before the cycle: A = 13 262 11, B = 440 290 12, C = 440 290 13; after [1, 2, 0]: B, C, A.
+      const a = [13, 262, 11, 22];
+      const want = [await alone([...a, 30]), await alone([...a, 31]), await alone([440, 290, 12, 20, 32])];
+      want.forEach((w, b) => {
+        const last = w.data.subarray((w.length - 1) * w.vocab, w.length * w.vocab);
+        const row = got.data.subarray(b * got.vocab, (b + 1) * got.vocab);
+        let worst = 0;
+        for (let i = 0; i < row.length; i++)
+          worst = Math.max(worst, Math.abs((row[i] as number) - (last[i] as number)));
+        expect(worst).toBeLessThan(1e-3);
+      });
+      runner.release(state);
+    } finally {
+      await tiny.unload();
+    }
+  }, 120_000);
+});

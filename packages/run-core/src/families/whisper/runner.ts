@@ -70,6 +70,24 @@ function gatherRows(t: Tensor, rows: readonly number[], into?: Float32Array | Ui
   return createTensor(t.type as 'float32', out as Float32Array, [rows.length, ...t.dims.slice(1)]);
 }
 
+/**
+ * Row i becomes row `rows[i]` (rows of dim 0, `rows.length` = the batch), in place: only rows whose source is
+ * another row are written, and a source that is itself overwritten is copied aside first.
+ */
+function reorderInPlace(t: Tensor, rows: readonly number[]): void {
+  const data = t.data as Float32Array | Uint16Array;
+  const rowSize = data.length / rows.length;
+  const saved = new Map<number, Float32Array | Uint16Array>();
+  rows.forEach((from, i) => {
+    if (from !== i && rows[from] !== from && !saved.has(from))
+      saved.set(from, data.slice(from * rowSize, (from + 1) * rowSize));
+  });
+  rows.forEach((from, i) => {
+    if (from === i) return;
+    data.set(saved.get(from) ?? data.subarray(from * rowSize, (from + 1) * rowSize), i * rowSize);
+  });
+}
+
 /** Repeats a batch-1 tensor `n` times along dim 0. */
 function repeatRows(t: Tensor, n: number): Tensor {
   const Ctor = t.data.constructor as new (len: number) => Float32Array | Uint16Array;
@@ -210,9 +228,12 @@ export class WhisperRunner {
         // Encoder K/V are the same for every beam of one audio: only the decoder self-attention cache moves.
         if (rows.length === state.batch) continue;
         // Repeating them into the beams (~92 MB for tiny at 5 beams) reuses buffers of earlier windows.
-        const out = this.takePooled(t.data as Float32Array | Uint16Array, rows.length);
+        const out = this.takePooled(t, rows.length);
         (state.pooled ??= []).push(out);
         state.past.set(name, gatherRows(t, rows, out));
+      } else if (rows.length === state.batch) {
+        // Same batch (a beam step): only the rows whose source changes are copied, in place.
+        reorderInPlace(t, rows);
       } else {
         state.past.set(name, gatherRows(t, rows));
       }
@@ -238,9 +259,10 @@ export class WhisperRunner {
     }, POOL_KEEP_MS).unref();
   }
 
-  /** A buffer of `rows` times `src`'s length and type, from the pool when one fits. */
-  private takePooled(src: Float32Array | Uint16Array, rows: number): Float32Array | Uint16Array {
-    const n = src.length * rows;
+  /** A buffer for `rows` rows of `t` (rows of dim 0), of its type, from the pool when one fits. */
+  private takePooled(t: Tensor, rows: number): Float32Array | Uint16Array {
+    const src = t.data as Float32Array | Uint16Array;
+    const n = (src.length / (t.dims[0] as number)) * rows;
     const i = this.pool.findIndex((b) => b.length === n && b.constructor === src.constructor);
     if (i >= 0) return this.pool.splice(i, 1)[0] as Float32Array | Uint16Array;
     const Ctor = src.constructor as new (len: number) => Float32Array | Uint16Array;
