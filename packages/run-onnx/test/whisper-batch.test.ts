@@ -64,5 +64,5 @@ describe('Whisper transcribeBatch', () => {
     } finally {
       await stt.unload();
     }
-  });
+  }, 240_000);
 });
