@@ -3,7 +3,7 @@ import type { Tensor } from '../../tensor.js';
 import type { WhisperModelConfig } from './config.js';
 import { buildPrefix, compressionRatio, type WindowDecodeOptions, type WindowDecodeResult } from './decode.js';
 import { applyTimestampRules, logSumExp, rowStats, suppress } from './logits.js';
-import type { DecoderState, StepLogits, WhisperRunner } from './runner.js';
+import type { StepLogits, WhisperRunner } from './runner.js';
 import type { WhisperTokenizer } from './tokenizer.js';
 
 /** Options of {@link decodeGreedyBatch}: one window's decoding options, greedy (temperature 0, beam 1). */
@@ -37,12 +37,6 @@ export function sameBits(a: ArrayLike<number | bigint>, b: ArrayLike<number | bi
   return true;
 }
 
-/** Keeps rows `keep` (in order) of every cached tensor of a decoder state: finished rows leave the batch. */
-function dropRows(state: DecoderState, keep: readonly number[]): void {
-  for (const [name, t] of state.past ?? []) state.past?.set(name, stackRows(keep.map((k) => rowOf(t, k))));
-  state.batch = keep.length;
-}
-
 function logitsRow(logits: StepLogits, b: number, pos: number): Float32Array {
   const off = (b * logits.length + pos) * logits.vocab;
   return logits.data.subarray(off, off + logits.vocab);
@@ -73,72 +67,76 @@ export async function decodeGreedyBatch(
   const signal = opts.signal ? { signal: opts.signal } : {};
   let hidden = stackRows(hiddens);
   const state = runner.newState(n);
-  let logits = await runner.step(
-    state,
-    hiddens.map(() => prefix),
-    hidden,
-    signal,
-  );
-  if (check) {
-    for (let b = 0; b < n; b++) {
-      const alone = await runner.step(runner.newState(1), [prefix], hiddens[b] as Tensor, signal);
-      const size = logits.length * logits.vocab;
-      if (!sameBits(alone.data, logits.data.subarray(b * size, (b + 1) * size))) return undefined;
+  try {
+    let logits = await runner.step(
+      state,
+      hiddens.map(() => prefix),
+      hidden,
+      signal,
+    );
+    if (check) {
+      for (let b = 0; b < n; b++) {
+        const alone = await runner.step(runner.newState(1), [prefix], hiddens[b] as Tensor, signal);
+        const size = logits.length * logits.vocab;
+        if (!sameBits(alone.data, logits.data.subarray(b * size, (b + 1) * size))) return undefined;
+      }
     }
-  }
-  const tokens = hiddens.map((): number[] => []);
-  const lps = hiddens.map((): number[] => []);
-  const sums = new Float64Array(n);
-  const noSpeech = hiddens.map((_, b) => {
-    if (sp.noSpeech === undefined) return 0;
-    const x = logitsRow(logits, b, sotIndex);
-    return Math.exp(Math.fround((x[sp.noSpeech] as number) - logSumExp(x)));
-  });
-  /** Original row of each batch position. */
-  let active = hiddens.map((_, b) => b);
-  for (let i = 0; i < maxNew && active.length > 0; i++) {
-    throwIfAborted(opts.signal);
-    const keep: number[] = [];
-    const ids: number[][] = [];
-    active.forEach((r, k) => {
-      const x = logitsRow(logits, k, logits.length - 1);
-      const sampled = tokens[r] as number[];
-      if (sampled.length === 0) suppress(x, config.beginSuppressTokens);
-      suppress(x, suppressAlways);
-      if (opts.ignoreEot) x[sp.eot] = -Infinity;
-      const stats = opts.withTimestamps
-        ? applyTimestampRules(x, sampled, sp, config.maxInitialTimestampIndex)
-        : rowStats(x);
-      const next = stats.argmax;
-      const lp = Math.fround((x[next] as number) - stats.lse);
-      sums[r] = (sums[r] as number) + lp;
-      if (next === sp.eot) return;
-      sampled.push(next);
-      (lps[r] as number[]).push(lp);
-      if (i === maxNew - 1) return;
-      keep.push(k);
-      ids.push([next]);
+    const tokens = hiddens.map((): number[] => []);
+    const lps = hiddens.map((): number[] => []);
+    const sums = new Float64Array(n);
+    const noSpeech = hiddens.map((_, b) => {
+      if (sp.noSpeech === undefined) return 0;
+      const x = logitsRow(logits, b, sotIndex);
+      return Math.exp(Math.fround((x[sp.noSpeech] as number) - logSumExp(x)));
     });
-    if (keep.length === 0) break;
-    if (keep.length < active.length) {
-      dropRows(state, keep);
-      hidden = stackRows(keep.map((k) => rowOf(hidden, k)));
-      active = keep.map((k) => active[k] as number);
+    /** Original row of each batch position. */
+    let active = hiddens.map((_, b) => b);
+    for (let i = 0; i < maxNew && active.length > 0; i++) {
+      throwIfAborted(opts.signal);
+      const keep: number[] = [];
+      const ids: number[][] = [];
+      active.forEach((r, k) => {
+        const x = logitsRow(logits, k, logits.length - 1);
+        const sampled = tokens[r] as number[];
+        if (sampled.length === 0) suppress(x, config.beginSuppressTokens);
+        suppress(x, suppressAlways);
+        if (opts.ignoreEot) x[sp.eot] = -Infinity;
+        const stats = opts.withTimestamps
+          ? applyTimestampRules(x, sampled, sp, config.maxInitialTimestampIndex)
+          : rowStats(x);
+        const next = stats.argmax;
+        const lp = Math.fround((x[next] as number) - stats.lse);
+        sums[r] = (sums[r] as number) + lp;
+        if (next === sp.eot) return;
+        sampled.push(next);
+        (lps[r] as number[]).push(lp);
+        if (i === maxNew - 1) return;
+        keep.push(k);
+        ids.push([next]);
+      });
+      if (keep.length === 0) break;
+      if (keep.length < active.length) {
+        runner.reorder(state, keep); // finished rows leave the batch
+        hidden = stackRows(keep.map((k) => rowOf(hidden, k)));
+        active = keep.map((k) => active[k] as number);
+      }
+      logits = await runner.step(state, ids, hidden, signal);
     }
-    logits = await runner.step(state, ids, hidden, signal);
+    return tokens.map((toks, r) => {
+      const text = tokenizer.decode(toks);
+      const sum = sums[r] as number;
+      return {
+        tokens: toks,
+        tokenLogprobs: lps[r] as number[],
+        sumLogprob: sum,
+        avgLogprob: sum / (toks.length + 1),
+        noSpeechProb: noSpeech[r] as number,
+        temperature: 0,
+        text,
+        compressionRatio: compressionRatio(text),
+      };
+    });
+  } finally {
+    runner.release(state); // the encoder K/V buffers of shrunk batches go back to the runner's pool
   }
-  return tokens.map((toks, r) => {
-    const text = tokenizer.decode(toks);
-    const sum = sums[r] as number;
-    return {
-      tokens: toks,
-      tokenLogprobs: lps[r] as number[],
-      sumLogprob: sum,
-      avgLogprob: sum / (toks.length + 1),
-      noSpeechProb: noSpeech[r] as number,
-      temperature: 0,
-      text,
-      compressionRatio: compressionRatio(text),
-    };
-  });
 }
