@@ -157,7 +157,15 @@ export {
   type RowStats,
   type TimestampRuleTokens,
 } from './families/whisper/logits.js';
-export { WhisperRunner, type DecoderState, type StepLogits, type WhisperSessions } from './families/whisper/runner.js';
+export {
+  WhisperRunner,
+  type DecoderState,
+  type StepLogits,
+  type WhisperRunnerOptions,
+  type WhisperSessions,
+} from './families/whisper/runner.js';
+export { broadcastMatches, openBroadcastDecoder, type BroadcastDecoder } from './families/whisper/broadcast-decoder.js';
+export { rewriteCrossAttention, type CrossAttentionRewrite } from './families/whisper/cross-attention-rewrite.js';
 export {
   SPEECH_PAD,
   transcribeChunks,

@@ -5,6 +5,8 @@ export * from './float16.js';
 export * from './tokenizer.js';
 export * from './config.js';
 export * from './runner.js';
+export * from './cross-attention-rewrite.js';
+export * from './broadcast-decoder.js';
 export {
   decodeWindow,
   compressionRatio,

@@ -10,7 +10,8 @@ import type { InferenceSession, ModelDtype } from '../../session.js';
 import { findVadFile, sileroOn } from '../vad/load-vad.js';
 import { WhisperSpeechToText, type OpenedWhisper, type WhisperTranscribeOptions } from './backend.js';
 import { parseWhisperConfig } from './config.js';
-import { WhisperRunner } from './runner.js';
+import { openBroadcastDecoder } from './broadcast-decoder.js';
+import { WhisperRunner, type WhisperSessions } from './runner.js';
 import { WhisperTokenizer } from './tokenizer.js';
 import { WhisperPipeline } from './transcribe.js';
 
@@ -23,6 +24,12 @@ export interface WhisperLoaderOptions extends LoaderOptions {
   readonly vad?: string | false;
   /** Default transcription options (per-call options override them). */
   readonly defaults?: WhisperTranscribeOptions;
+  /**
+   * Rewrite the cached decoder's cross-attention to broadcast one copy of the encoder K/V over the beams (see
+   * `rewriteCrossAttention`; kept only when its logits are bit-identical to the original graph's on probe steps).
+   * Default true.
+   */
+  readonly rewriteGraph?: boolean;
 }
 
 /** The model files of a Whisper export, found at the folder root or under `onnx/`. */
@@ -167,7 +174,18 @@ export async function loadSpeechToText(path: string, options: WhisperLoaderOptio
       const encoder = await session(files.encoder);
       const decoder = await session(files.decoder);
       const decoderWithPast = files.decoderWithPast ? await session(files.decoderWithPast) : undefined;
-      const runner = new WhisperRunner({ encoder, decoder, ...(decoderWithPast ? { decoderWithPast } : {}) });
+      let sessions: WhisperSessions = { encoder, decoder, ...(decoderWithPast ? { decoderWithPast } : {}) };
+      let broadcastEncoderKv = false;
+      if (options.rewriteGraph !== false && (files.merged || decoderWithPast)) {
+        const b = await openBroadcastDecoder(runtime, files.decoderWithPast ?? files.decoder, sessions, config.dModel);
+        if (b.replaced) {
+          opened.splice(opened.indexOf(b.replaced), 1, b.sessions.decoderWithPast ?? b.sessions.decoder);
+          await b.replaced.dispose();
+          ({ sessions } = b);
+          broadcastEncoderKv = true;
+        }
+      }
+      const runner = new WhisperRunner(sessions, { broadcastEncoderKv });
       const pipeline = new WhisperPipeline(runner, tokenizer, config);
       if (vadFile === undefined) return { pipeline, dispose };
       const vad = sileroOn(runtime, vadFile, basename(vadFile));

@@ -15,6 +15,15 @@ export interface WhisperSessions {
   readonly decoderWithPast?: InferenceSession;
 }
 
+/** Options of a {@link WhisperRunner}. */
+export interface WhisperRunnerOptions {
+  /**
+   * The cached decoder broadcasts batch-1 encoder K/V over the batch (its graph was rewritten by
+   * `rewriteCrossAttention` and checked against the original). Default false.
+   */
+  readonly broadcastEncoderKv?: boolean;
+}
+
 /** Decoder KV cache for one batch of sequences. */
 export interface DecoderState {
   /** Present/past tensors by input name (`past_key_values.N.decoder.key`…), null before the first step. */
@@ -147,8 +156,17 @@ export class WhisperRunner {
   private poolTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last encoder output repeated to a batch (beam search passes batch-1 states): source, batch, result. */
   private repeated: { source: Tensor; batch: number; tensor: Tensor } | undefined;
+  /**
+   * Whether cached steps accept batch-1 encoder K/V for any batch (a decoder rewritten by
+   * `rewriteCrossAttention`): a batch-1 state that grows into beams then keeps one copy instead of one per beam.
+   */
+  readonly broadcastsEncoderKv: boolean;
 
-  constructor(private readonly sessions: WhisperSessions) {
+  constructor(
+    private readonly sessions: WhisperSessions,
+    options: WhisperRunnerOptions = {},
+  ) {
+    this.broadcastsEncoderKv = options.broadcastEncoderKv === true;
     const dec = sessions.decoder;
     const names = new Set(dec.inputs.map((i) => i.name));
     if (!names.has('input_ids')) {
@@ -227,6 +245,8 @@ export class WhisperRunner {
       if (name.includes('.encoder.')) {
         // Encoder K/V are the same for every beam of one audio: only the decoder self-attention cache moves.
         if (rows.length === state.batch) continue;
+        // A decoder that broadcasts them keeps the one copy of a batch-1 state.
+        if (this.broadcastsEncoderKv && t.dims[0] === 1) continue;
         // Repeating them into the beams (~92 MB for tiny at 5 beams) reuses buffers of earlier windows.
         const out = this.takePooled(t, rows.length);
         (state.pooled ??= []).push(out);
