@@ -3,6 +3,8 @@
  * small numeric helpers. They work in place on one row of logits.
  */
 
+import { expSum } from './exp-sum.js';
+
 /** Token layout the timestamp rules need. */
 export interface TimestampRuleTokens {
   readonly eot: number;
@@ -72,8 +74,7 @@ export function rowStats(x: Float32Array): RowStats {
     }
   }
   if (max === -Infinity) return { max, argmax: best, lse: -Infinity };
-  let s = 0;
-  for (let i = 0; i < n; i++) s += Math.exp((x[i] as number) - max);
+  const s = expSum(x, 0, n, max, 0);
   return { max, argmax: best, lse: max + Math.log(s) };
 }
 
@@ -139,8 +140,7 @@ export function applyTimestampRules(
   const argmaxAll = maxTs > maxText ? argTs : argText;
   if (max === -Infinity) return { max, argmax: argmaxAll, lse: -Infinity };
   // One exp pass, summed in index order (as logSumExp does) for the whole row and the timestamp part.
-  let s = 0;
-  for (let i = 0; i < split; i++) s += Math.exp((logits[i] as number) - max);
+  let s = expSum(logits, 0, split, max, 0);
   let sTs = 0;
   if (maxTs === max) {
     for (let i = split; i < vocab; i++) {
