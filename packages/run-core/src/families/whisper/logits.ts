@@ -139,22 +139,9 @@ export function applyTimestampRules(
   const max = maxTs > maxText ? maxTs : maxText;
   const argmaxAll = maxTs > maxText ? argTs : argText;
   if (max === -Infinity) return { max, argmax: argmaxAll, lse: -Infinity };
-  // One exp pass, summed in index order (as logSumExp does) for the whole row and the timestamp part.
-  let s = expSum(logits, 0, split, max, 0);
-  let sTs = 0;
-  if (maxTs === max) {
-    for (let i = split; i < vocab; i++) {
-      const e = Math.exp((logits[i] as number) - max);
-      s += e;
-      sTs += e;
-    }
-  } else {
-    for (let i = split; i < vocab; i++) {
-      const v = logits[i] as number;
-      s += Math.exp(v - max);
-      sTs += Math.exp(v - maxTs);
-    }
-  }
+  // Summed in index order (as logSumExp does): the whole row, then the timestamp part alone from its own max.
+  const s = expSum(logits, split, vocab, max, expSum(logits, 0, split, max, 0));
+  const sTs = expSum(logits, split, vocab, maxTs, 0);
   const lse = max + Math.log(s);
   const lseTs = maxTs === -Infinity ? -Infinity : maxTs + Math.log(sTs);
   const tsLogprob = lseTs - lse;
