@@ -46,7 +46,8 @@ const countedOnnx: Backend = {
   init: onnxBackend.init.bind(onnxBackend),
   files: onnxBackend.files,
   async createSession(model: ModelSource, options?: SessionOptions): Promise<InferenceSession> {
-    const name = typeof model === 'string' ? (model.split('/').pop() as string) : 'bytes';
+    // Sessions opened from bytes (the rewritten Whisper decoder) carry their file's name in `options.name`.
+    const name = typeof model === 'string' ? (model.split('/').pop() as string) : (options?.name ?? 'bytes');
     return counted(name, await onnxBackend.createSession(model, options));
   },
 };
