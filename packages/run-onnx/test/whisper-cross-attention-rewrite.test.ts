@@ -177,8 +177,16 @@ describe('Whisper decoder rewrite: one copy of the encoder K/V broadcast over th
     const file = join(dir, 'onnx/decoder_model_merged.onnx');
     const { onnx } = onnxProto;
     const model = onnx.ModelProto.decode(readFileSync(file));
-    const branch = model.graph?.node.find((n) => n.opType === 'If')?.attribute.find((a) => a.name === 'then_branch')?.g;
-    const nodes = branch?.node ?? [];
+    // protobufjs fills repeated fields with arrays.
+    interface Node {
+      opType?: string | null;
+      input: string[];
+      output: string[];
+      attribute: { name?: string | null; g?: { node: Node[] } | null }[];
+    }
+    const top = model.graph as unknown as { node: Node[] };
+    const branch = top.node.find((n) => n.opType === 'If')?.attribute.find((a) => a.name === 'then_branch')?.g;
+    const nodes: Node[] = branch?.node ?? [];
     const at = nodes.findIndex((n) => n.opType === 'Reshape' && n.input[0] === 'past_key_values.0.encoder.key');
     expect(at).toBeGreaterThanOrEqual(0);
     const reshaped = nodes[at]?.output[0] as string;
@@ -190,7 +198,7 @@ describe('Whisper decoder rewrite: one copy of the encoder K/V broadcast over th
       attribute: [{ name: 'perm', type: 7, ints: [0, 1, 2] }],
     });
     for (const n of nodes) n.input = n.input.map((i) => (i === reshaped ? `${reshaped}_same` : i));
-    nodes.splice(at + 1, 0, extra);
+    nodes.splice(at + 1, 0, extra as unknown as Node);
     writeFileSync(file, onnx.ModelProto.encode(model).finish());
     expect(rewriteCrossAttention(readFileSync(file))).toBe(undefined);
 
