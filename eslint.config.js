@@ -37,7 +37,7 @@ export default tseslint.config(
           // Documented subpaths (package.json "exports") are public; anything else is a deep import.
           patterns: [
             {
-              group: ['@llama-pajamas/*/*', '!@llama-pajamas/run-core/families'],
+              group: ['@llama-pajamas/*/*', '!@llama-pajamas/run-core/families', '!@llama-pajamas/run-core/workers'],
               message: 'No deep imports into another package.',
             },
           ],

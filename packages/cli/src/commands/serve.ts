@@ -34,6 +34,8 @@ interface ServeFlags extends RuntimeFlags {
   logLevel?: string;
   concurrency?: number;
   maxQueue?: number;
+  workers?: number;
+  threads?: number;
   playground?: boolean;
 }
 
@@ -59,6 +61,10 @@ export function registerServeCommand(program: Command): void {
     .option('--allow-url-images', 'fetch http(s) image URLs (public addresses only)')
     .option('--concurrency <n>', 'requests run at once per model', (v) => Number(v))
     .option('--max-queue <n>', 'requests waiting per model before 429', (v) => Number(v))
+    .option('--workers <n>', 'worker threads per image/speech model, each with its own copy (0 = in-process)', (v) =>
+      Number(v),
+    )
+    .option('--threads <n>', 'intra-op threads per ONNX session (per worker with --workers)', (v) => Number(v))
     .option('--log-level <level>', 'request log level (silent, info, debug…)', 'warn')
     .option('--config <file>', 'JSON config file (flags win)')
     .option('--no-playground', 'do not serve the web playground at / and /playground')
@@ -76,6 +82,8 @@ export function registerServeCommand(program: Command): void {
         logLevel: flags.logLevel ?? file.logLevel,
         playground: flags.playground === false ? false : (file.playground ?? true),
         runtime: flags.runtime ?? file.runtime ?? 'auto',
+        ...((flags.workers ?? file.workers) !== undefined ? { workers: flags.workers ?? file.workers } : {}),
+        ...((flags.threads ?? file.threads) !== undefined ? { threads: flags.threads ?? file.threads } : {}),
         ...((flags.computeUnits ?? file.computeUnits) ? { computeUnits: flags.computeUnits ?? file.computeUnits } : {}),
         server: {
           ...file.server,

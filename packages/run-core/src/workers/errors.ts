@@ -12,6 +12,8 @@ export interface WorkerExitedArgs {
   readonly reason?: string;
   /** Calls that were running on it and are rejected with this error. */
   readonly inFlight?: number;
+  /** `unload()` ended it (nothing to retry until `load()`). */
+  readonly unloaded?: boolean;
 }
 
 /**
@@ -25,7 +27,9 @@ export class WorkerExitedError extends RunError {
     super(
       'ERR_RUN_WORKER_EXITED',
       `The worker thread ${args.threadId} hosting model '${args.model}' ended${args.exitCode !== undefined ? ` with exit code ${args.exitCode}` : ''}${args.reason ? ` (${args.reason})` : ''} while ${args.inFlight ?? 1} call(s) ran on it. ` +
-        'The pool starts a new worker: retry the call. If it happens again, run the model in-process (no `workers`) to see the error.',
+        (args.unloaded
+          ? 'The model was unloaded: call load() before using it again.'
+          : 'The pool starts a new worker: retry the call. If it happens again, run the model in-process (no `workers`) to see the error.'),
       { ...options, details: { model: args.model, threadId: args.threadId, exitCode: args.exitCode, ...options.details } },
     );
   }

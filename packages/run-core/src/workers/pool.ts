@@ -228,8 +228,13 @@ export class WorkerPool {
   async terminate(): Promise<void> {
     this.#closed = true;
     const slots = this.#slots.splice(0);
-    for (const job of this.#waiting.splice(0)) {
-      job.onError(new WorkerExitedError({ model: this.info.modelId, threadId: -1, reason: 'the model was unloaded', inFlight: 0 }));
+    const unloaded = (threadId: number, inFlight: number): WorkerExitedError =>
+      new WorkerExitedError({ model: this.info.modelId, threadId, reason: 'the model was unloaded', inFlight, unloaded: true });
+    for (const job of this.#waiting.splice(0)) job.onError(unloaded(-1, 0));
+    for (const slot of slots) {
+      const job = slot.job;
+      slot.job = undefined;
+      if (job) job.onError(unloaded(slot.worker.threadId, 1));
     }
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }

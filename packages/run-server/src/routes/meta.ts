@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { ServedModel } from '../models.js';
-import { runtimeHealthFields } from '../runtime-info.js';
+import { runtimeHealthFields, workerHealthFields } from '../runtime-info.js';
 
 function describe(m: ServedModel, created: number): Record<string, unknown> {
   return { id: m.id, object: 'model', created, owned_by: 'llama-pajamas', kind: m.kind, capabilities: m.tasks };
@@ -46,6 +46,7 @@ export function registerMetaRoutes(app: FastifyInstance, ctx: RouteContext): voi
         running: m.queue.active,
         queued: m.queue.queued,
         ...runtimeHealthFields(m.backend),
+        ...workerHealthFields(m.backend),
       })),
     }),
   );
