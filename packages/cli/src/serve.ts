@@ -290,7 +290,9 @@ export async function readConfigFile(path: string): Promise<ServeConfig> {
         name: m.name ?? spec.name,
         ...(m.options ? { options: m.options } : {}),
         ...(runtime ? { runtime } : {}),
-        ...(m.workers !== undefined ? { workers: checkWorkers(m.workers, `${path}: "workers" of '${m.name ?? spec.name}'`) } : {}),
+        ...(m.workers !== undefined
+          ? { workers: checkWorkers(m.workers, `${path}: "workers" of '${m.name ?? spec.name}'`) }
+          : {}),
         ...(m.threads !== undefined ? { threads: m.threads } : {}),
       });
     }

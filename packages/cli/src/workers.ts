@@ -37,7 +37,11 @@ export async function loadInWorkerThreads<K extends RuntimeModelKind>(
   workers: number,
 ): Promise<{ backend: RuntimeBackendOf[K]; info: () => ModelRuntimeInfo }> {
   if (runtime !== 'onnx') {
-    throw invalidParameter('workers', `0 for a model on the ${runtime} runtime (worker threads host ONNX models)`, workers);
+    throw invalidParameter(
+      'workers',
+      `0 for a model on the ${runtime} runtime (worker threads host ONNX models)`,
+      workers,
+    );
   }
   const backend = await loadInWorkers(
     kind,

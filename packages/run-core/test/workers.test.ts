@@ -7,12 +7,7 @@ import {
   RunError,
   STTBackend,
 } from '../src/index.js';
-import {
-  hostedWorkers,
-  loadInWorkers,
-  WorkerExitedError,
-  type WorkerSpeechToText,
-} from '../src/workers.js';
+import { hostedWorkers, loadInWorkers, WorkerExitedError, type WorkerSpeechToText } from '../src/workers.js';
 
 const module = new URL('./fixtures/worker-backend.ts', import.meta.url).href;
 const spec = (path: string) => ({ module, export: 'loadEcho', path, options: { modelId: 'echo' } });
@@ -59,7 +54,9 @@ describe('loadInWorkers (test backend at the abstract seam)', () => {
     await until(() => hostedWorkers(stt)?.busy === 2);
     expect(hostedWorkers(stt)).toMatchObject({ busy: 2, queued: 1 });
     await Promise.all(slow);
-    const threads = new Set((await Promise.all([stt.transcribe('slow:200'), stt.transcribe('thread')])).map((r) => r.text));
+    const threads = new Set(
+      (await Promise.all([stt.transcribe('slow:200'), stt.transcribe('thread')])).map((r) => r.text),
+    );
     expect(threads.size).toBe(2);
     expect(hostedWorkers(stt)).toMatchObject({ busy: 0, queued: 0 });
   });
@@ -68,7 +65,11 @@ describe('loadInWorkers (test backend at the abstract seam)', () => {
     const e = await stt.transcribe('typed').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(AudioDecodeError);
     expect(e).toBeInstanceOf(RunError);
-    expect(e).toMatchObject({ code: 'ERR_RUN_AUDIO_DECODE', message: 'The bytes are not audio (test).', details: { bytes: 3 } });
+    expect(e).toMatchObject({
+      code: 'ERR_RUN_AUDIO_DECODE',
+      message: 'The bytes are not audio (test).',
+      details: { bytes: 3 },
+    });
     expect((e as Error).stack).toContain('worker-backend');
   });
 
@@ -137,7 +138,9 @@ describe('loadInWorkers loading and unloading', () => {
     expect(e).toMatchObject({ code: 'ERR_RUN_MODEL_NOT_FOUND', details: { path: 'missing' } });
     const exit = await loadInWorkers('stt', spec('exit-on-load'), { workers: 1 }).catch((x: unknown) => x);
     expect(exit).toBeInstanceOf(WorkerExitedError);
-    await expect(loadInWorkers('stt', spec('x'), { workers: 0 })).rejects.toMatchObject({ code: 'ERR_RUN_INVALID_ARGUMENT' });
+    await expect(loadInWorkers('stt', spec('x'), { workers: 0 })).rejects.toMatchObject({
+      code: 'ERR_RUN_INVALID_ARGUMENT',
+    });
   });
 
   it('unload() terminates the workers; load() starts them again', async () => {

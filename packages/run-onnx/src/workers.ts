@@ -16,8 +16,7 @@ export interface InWorkersOptions {
 
 /** The URL of this package's entry, which each worker imports to load its copy (the same file, source or built). */
 export function onnxLoaderModule(): string {
-  return new URL(new URL(import.meta.url).pathname.endsWith('.ts') ? './index.ts' : './index.js', import.meta.url)
-    .href;
+  return new URL(new URL(import.meta.url).pathname.endsWith('.ts') ? './index.ts' : './index.js', import.meta.url).href;
 }
 
 /**

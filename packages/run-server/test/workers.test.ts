@@ -59,7 +59,12 @@ beforeAll(async () => {
   );
   const [wtts, wyolox] = await Promise.all([
     loadTextToSpeechInWorkers(voice, { workers: 1, intraOpThreads: 1 }),
-    loadVisionModelInWorkers(fixtures.yolox, { workers: 2, task: 'detect', labels: fixtures.coco80, intraOpThreads: 1 }),
+    loadVisionModelInWorkers(fixtures.yolox, {
+      workers: 2,
+      task: 'detect',
+      labels: fixtures.coco80,
+      intraOpThreads: 1,
+    }),
   ]);
   expect(stt).toBeInstanceOf(STTBackend);
   expect(wtts).toBeInstanceOf(TTSBackend);
@@ -76,7 +81,11 @@ afterAll(async () => {
 
 async function transcribe(c: OpenAI, clip: (typeof clips)[number], signal?: AbortSignal): Promise<string> {
   const r = await c.audio.transcriptions.create(
-    { file: await toFile(clip.bytes, clip.name, { type: 'audio/wav' }), model: 'whisper', response_format: 'verbose_json' },
+    {
+      file: await toFile(clip.bytes, clip.name, { type: 'audio/wav' }),
+      model: 'whisper',
+      response_format: 'verbose_json',
+    },
     signal ? { signal } : {},
   );
   return JSON.stringify(r);
@@ -139,7 +148,11 @@ describe('speech-to-text in worker threads', () => {
     const clip = clips[0] as (typeof clips)[number];
     const other = transcribe(hosted, clips[1] as (typeof clips)[number]);
     const crash = hosted.audio.transcriptions
-      .create({ file: await toFile(clip.bytes, clip.name, { type: 'audio/wav' }), model: 'whisper', prompt: CRASH_PROMPT })
+      .create({
+        file: await toFile(clip.bytes, clip.name, { type: 'audio/wav' }),
+        model: 'whisper',
+        prompt: CRASH_PROMPT,
+      })
       .catch((e: unknown) => e);
     const e = (await crash) as { status?: number; error?: { code?: string } };
     expect(e.status).toBe(503);
@@ -158,9 +171,13 @@ describe('speech-to-text in worker threads', () => {
 describe('text-to-speech and detection in worker threads', () => {
   it('speaks through a worker (a WAV at the voice’s rate)', async () => {
     const input = 'Worker threads speak too.';
-    const [a, b] = await Promise.all(
+    const [a = Buffer.alloc(0), b = Buffer.alloc(0)] = await Promise.all(
       [hosted, local].map(async (c) =>
-        Buffer.from(await (await c.audio.speech.create({ model: 'tts-1', voice: 'alloy', input, response_format: 'wav' })).arrayBuffer()),
+        Buffer.from(
+          await (
+            await c.audio.speech.create({ model: 'tts-1', voice: 'alloy', input, response_format: 'wav' })
+          ).arrayBuffer(),
+        ),
       ),
     );
     expect(a.subarray(0, 4).toString('ascii')).toBe('RIFF');
@@ -172,11 +189,11 @@ describe('text-to-speech and detection in worker threads', () => {
   it('detects with YOLOX through workers exactly as in-process, one and several images at once', async () => {
     const body = (image: string) => ({ image: readFileSync(image).toString('base64') });
     const post = async (base: string, image: string) =>
-      (await fetch(`${base}/v1/images/detect`, {
+      await fetch(`${base}/v1/images/detect`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body(image)),
-      }).then((r) => r.text()));
+      }).then((r) => r.text());
     const localBase = local.baseURL.replace(/\/v1$/, '');
     const images = [fixtures.dog, fixtures.person, fixtures.eagle];
     const expected = await Promise.all(images.map((i) => post(localBase, i)));

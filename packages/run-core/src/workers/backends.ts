@@ -26,7 +26,6 @@ import type {
 import { WorkerPool, type WorkerPoolOptions, type WorkerPoolStats } from './pool.js';
 import type { HostedInfo, HostedKind, WorkerLoadSpec } from './protocol.js';
 
-
 /** A worker-hosted backend's pool and load state (made by {@link loadInWorkers}). */
 export class WorkerHost {
   readonly life: ModelLifecycle<WorkerPool>;

@@ -30,7 +30,10 @@ export class WorkerExitedError extends RunError {
         (args.unloaded
           ? 'The model was unloaded: call load() before using it again.'
           : 'The pool starts a new worker: retry the call. If it happens again, run the model in-process (no `workers`) to see the error.'),
-      { ...options, details: { model: args.model, threadId: args.threadId, exitCode: args.exitCode, ...options.details } },
+      {
+        ...options,
+        details: { model: args.model, threadId: args.threadId, exitCode: args.exitCode, ...options.details },
+      },
     );
   }
 }

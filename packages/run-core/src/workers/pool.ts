@@ -18,7 +18,10 @@ import { fromWireError, registerErrorClasses, toWireError, type WireError } from
 export interface WorkerPoolOptions {
   /** Worker threads, each with its own copy of the model (1-64). */
   readonly workers: number;
-  /** Node options of each worker (default: the source condition in a source checkout, else the parent's). */
+  /**
+   * Node options of each worker (default: the source condition in a source checkout, else the parent's own less
+   * `--eval`/`--print`/`--input-type`).
+   */
   readonly execArgv?: readonly string[];
 }
 
@@ -87,6 +90,21 @@ function tsxApiUrl(): string {
   return 'tsx/esm/api';
 }
 
+/**
+ * The parent's Node options a worker can take: those of the process without the ones that only mean something for
+ * a main script (`-e`/`--eval`, `-p`/`--print` and their code, `--input-type`), which a worker refuses.
+ */
+function inheritedExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (['-e', '--eval', '-p', '--print', '-pe'].includes(arg)) i++;
+    else if (!/^--(input-type|eval|print)(=|$)/.test(arg)) out.push(arg);
+  }
+  return out;
+}
+
 /** Replaces functions of an options object with markers; returns the copyable options and the callbacks. */
 function splitOptions(options: unknown): {
   options: unknown;
@@ -138,9 +156,7 @@ export class WorkerPool {
   static async start(kind: HostedKind, spec: WorkerLoadSpec, options: WorkerPoolOptions): Promise<WorkerPool> {
     const n = options.workers;
     if (!Number.isInteger(n) || n < 1 || n > 64) throw invalidParameter('workers', 'an integer from 1 to 64', n);
-    const started = await Promise.allSettled(
-      Array.from({ length: n }, () => spawn(kind, spec, options.execArgv)),
-    );
+    const started = await Promise.allSettled(Array.from({ length: n }, () => spawn(kind, spec, options.execArgv)));
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) {
       await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.worker.terminate() : undefined)));
@@ -229,7 +245,13 @@ export class WorkerPool {
     this.#closed = true;
     const slots = this.#slots.splice(0);
     const unloaded = (threadId: number, inFlight: number): WorkerExitedError =>
-      new WorkerExitedError({ model: this.info.modelId, threadId, reason: 'the model was unloaded', inFlight, unloaded: true });
+      new WorkerExitedError({
+        model: this.info.modelId,
+        threadId,
+        reason: 'the model was unloaded',
+        inFlight,
+        unloaded: true,
+      });
     for (const job of this.#waiting.splice(0)) job.onError(unloaded(-1, 0));
     for (const slot of slots) {
       const job = slot.job;
@@ -270,7 +292,12 @@ export class WorkerPool {
     if (this.#closed || this.#slots.length === 0) {
       job.onError(
         this.#replaceError ??
-          new WorkerExitedError({ model: this.info.modelId, threadId: -1, reason: 'no worker is running', inFlight: 0 }),
+          new WorkerExitedError({
+            model: this.info.modelId,
+            threadId: -1,
+            reason: 'no worker is running',
+            inFlight: 0,
+          }),
       );
       return job;
     }
@@ -448,7 +475,7 @@ function spawn(
         `import(${JSON.stringify(tsxApiUrl())}).then((m) => (m.tsImport ?? m.default.tsImport)(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`,
         { eval: true, workerData, execArgv: [...(execArgv ?? ['--conditions=@llama-pajamas/source'])] },
       )
-    : new Worker(new URL(entry), { workerData, ...(execArgv ? { execArgv: [...execArgv] } : {}) });
+    : new Worker(new URL(entry), { workerData, execArgv: [...(execArgv ?? inheritedExecArgv())] });
   return new Promise((resolve, reject) => {
     let uncaught: Error | undefined;
     const onError = (error: Error): void => {
@@ -456,7 +483,16 @@ function spawn(
     };
     const onExit = (code: number): void => {
       worker.off('message', onMessage);
-      reject(uncaught ?? new WorkerExitedError({ model: spec.path, threadId: worker.threadId, exitCode: code, reason: 'it ended while loading the model', inFlight: 0 }));
+      reject(
+        uncaught ??
+          new WorkerExitedError({
+            model: spec.path,
+            threadId: worker.threadId,
+            exitCode: code,
+            reason: 'it ended while loading the model',
+            inFlight: 0,
+          }),
+      );
     };
     const onMessage = (message: FromWorker): void => {
       if (message.type !== 'ready' && message.type !== 'load-error') return;

@@ -12,7 +12,7 @@ export interface WorkerLoadSpec {
   /** The model path given to the loader. */
   readonly path: string;
   /** The loader's options: plain data only (they are copied to the worker). */
-  readonly options?: Readonly<Record<string, unknown>>;
+  readonly options?: object;
 }
 
 /** What a worker sends once its model is loaded: the backend's public read-only fields. */

@@ -53,7 +53,8 @@ export function toWireError(error: unknown, depth = 0): WireError {
     cause?: WireError;
   } = { className: e.constructor.name, name: e.name, message: e.message };
   if (typeof e.code === 'string') wire.code = e.code;
-  if (e.details !== null && typeof e.details === 'object') wire.details = cloneable(e.details as Record<string, unknown>);
+  if (e.details !== null && typeof e.details === 'object')
+    wire.details = cloneable(e.details as Record<string, unknown>);
   if (typeof e.stack === 'string') wire.stack = e.stack;
   if (e.cause !== undefined && depth < 4) wire.cause = toWireError(e.cause, depth + 1);
   return wire;
