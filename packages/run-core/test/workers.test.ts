@@ -96,7 +96,7 @@ describe('loadInWorkers (test backend at the abstract seam)', () => {
     async function* chunks(): AsyncGenerator<Float32Array> {
       for (let i = 0; i < 5; i++) {
         pulled++;
-        yield new Float32Array(100 + i);
+        yield await Promise.resolve(new Float32Array(100 + i));
       }
     }
     const events = [];

@@ -47,7 +47,7 @@ afterAll(async () => {
 
 /** Mono 16 kHz samples of the clip, in one-second chunks (what the server's streaming route feeds). */
 async function* seconds(samples: Float32Array): AsyncGenerator<Float32Array> {
-  for (let i = 0; i < samples.length; i += 16000) yield samples.slice(i, i + 16000);
+  for (let i = 0; i < samples.length; i += 16000) yield await Promise.resolve(samples.slice(i, i + 16000));
 }
 
 describe('Whisper in a worker thread', () => {

@@ -12,7 +12,7 @@ import {
   type ToWorker,
   type WorkerLoadSpec,
 } from './protocol.js';
-import { fromWireError, registerErrorClasses, toWireError, type WireError } from './wire.js';
+import { fromWireError, registerErrorClasses, toWireError } from './wire.js';
 
 /** Options of {@link WorkerPool.start}. */
 export interface WorkerPoolOptions {
@@ -159,7 +159,9 @@ export class WorkerPool {
     const started = await Promise.allSettled(Array.from({ length: n }, () => spawn(kind, spec, options.execArgv)));
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) {
-      await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.worker.terminate() : undefined)));
+      await Promise.all(
+        started.map((s) => (s.status === 'fulfilled' ? s.value.worker.terminate() : Promise.resolve(0))),
+      );
       throw failed.reason;
     }
     const ok = started as PromiseFulfilledResult<{ worker: Worker; info: HostedInfo }>[];
@@ -201,10 +203,12 @@ export class WorkerPool {
       wake?.();
       wake = undefined;
     };
-    const pool = this;
+    const submit = this.#submit.bind(this);
+    const post = this.#post.bind(this);
+    const cancel = this.#cancel.bind(this);
     return {
       async *[Symbol.asyncIterator](): AsyncGenerator<T> {
-        job = pool.#submit(method, args, true, {
+        job = submit(method, args, true, {
           onItem: (v) => {
             items.push(v as T);
             ping();
@@ -222,7 +226,7 @@ export class WorkerPool {
           for (;;) {
             if (items.length > 0) {
               const item = items.shift() as T;
-              pool.#post(job, { type: 'ack', id: job.id ?? 0 });
+              post(job, { type: 'ack', id: job.id ?? 0 });
               yield item;
               continue;
             }
@@ -234,7 +238,7 @@ export class WorkerPool {
           }
         } finally {
           // The reader stopped early (break, or an error in its loop): stop the worker's call too.
-          if (!finished && !failure) pool.#cancel(job);
+          if (!finished && !failure) cancel(job);
         }
       },
     };
@@ -502,7 +506,7 @@ function spawn(
       if (message.type === 'ready') resolve({ worker, info: message.info });
       else {
         void worker.terminate();
-        reject(fromWireError(message.error as WireError));
+        reject(fromWireError(message.error));
       }
     };
     worker.on('message', onMessage);

@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     if (typeof load !== 'function') {
       throw new TypeError(`The module ${spec.module} has no loader export '${spec.export}' (a function).`);
     }
-    backend = (await (load as (p: string, o: unknown) => Promise<Backend>)(spec.path, spec.options ?? {})) as Backend;
+    backend = await (load as (p: string, o: unknown) => Promise<Backend>)(spec.path, spec.options ?? {});
   } catch (error) {
     send({ type: 'load-error', error: toWireError(error) });
     return;
