@@ -1,4 +1,5 @@
 import { ModelLifecycle } from '../backends/lifecycle.js';
+import { ModelNotLoadedError } from '../errors.js';
 import type { ModelBackend } from '../backends/model-backend.js';
 import { STTBackend } from '../backends/stt-backend.js';
 import { TTSBackend } from '../backends/tts-backend.js';
@@ -45,6 +46,17 @@ export class WorkerHost {
   get pool(): WorkerPool | undefined {
     return this.life.value;
   }
+
+  /** The pool, or `ERR_RUN_MODEL_NOT_LOADED` after `unload()`. */
+  running(modelId: string): WorkerPool {
+    const pool = this.life.value;
+    if (pool === undefined) {
+      throw new ModelNotLoadedError(`Model '${modelId}' is not loaded. Call load() first.`, {
+        details: { model: modelId },
+      });
+    }
+    return pool;
+  }
 }
 
 function field<T>(info: HostedInfo, name: string): T {
@@ -83,7 +95,7 @@ export class WorkerSpeechToText extends STTBackend {
 
   /** Transcribes on an idle worker (the audio is copied to it). */
   transcribe(audio: AudioInput, options?: TranscribeOptions): Promise<TranscriptionResult> {
-    return this.#pool().call('transcribe', [audio, options]);
+    return this.#host.running(this.modelId).call('transcribe', [audio, options]);
   }
 
   /** Transcribes streamed chunks on one worker; chunks are sent as it asks for them. */
@@ -91,17 +103,12 @@ export class WorkerSpeechToText extends STTBackend {
     chunks: AsyncIterable<Float32Array>,
     options?: TranscribeOptions & { sampleRate?: number },
   ): AsyncIterable<TranscriptionEvent> {
-    return this.#pool().stream('transcribeStreaming', [chunks, options]);
+    return this.#host.running(this.modelId).stream('transcribeStreaming', [chunks, options]);
   }
 
   /** Transcribes several recordings on one worker (its own `batchTranscribe`, batched or not as in-process). */
   override batchTranscribe(audios: readonly AudioInput[], options?: TranscribeOptions): Promise<TranscriptionResult[]> {
-    return this.#pool().call('batchTranscribe', [audios, options]);
-  }
-
-  #pool(): WorkerPool {
-    this.assertLoaded();
-    return this.#host.pool as WorkerPool;
+    return this.#host.running(this.modelId).call('batchTranscribe', [audios, options]);
   }
 }
 
@@ -137,22 +144,17 @@ export class WorkerTextToSpeech extends TTSBackend {
 
   /** Speaks on an idle worker (the samples are moved back, not copied). */
   synthesize(text: string, options?: SynthesizeOptions): Promise<SpeechResult> {
-    return this.#pool().call('synthesize', [text, options]);
+    return this.#host.running(this.modelId).call('synthesize', [text, options]);
   }
 
   /** Speaks sentence by sentence on one worker; chunks come as they are ready. */
   synthesizeStreaming(text: string, options?: SynthesizeOptions): AsyncIterable<SpeechChunk> {
-    return this.#pool().stream('synthesizeStreaming', [text, options]);
+    return this.#host.running(this.modelId).stream('synthesizeStreaming', [text, options]);
   }
 
   /** Speaks several texts on one worker. */
   override batchSynthesize(texts: readonly string[], options?: SynthesizeOptions): Promise<SpeechResult[]> {
-    return this.#pool().call('batchSynthesize', [texts, options]);
-  }
-
-  #pool(): WorkerPool {
-    this.assertLoaded();
-    return this.#host.pool as WorkerPool;
+    return this.#host.running(this.modelId).call('batchSynthesize', [texts, options]);
   }
 }
 
@@ -188,38 +190,33 @@ export class WorkerVisionModel extends VisionBackend {
 
   /** Detects on an idle worker. */
   override detect(image: ImageInput, options?: DetectOptions): Promise<DetectionResult> {
-    return this.#pool().call('detect', [image, options]);
+    return this.#host.running(this.modelId).call('detect', [image, options]);
   }
   /** Classifies on an idle worker. */
   override classify(
     image: ImageInput,
     options?: ClassifyOptions & { labels?: readonly string[] },
   ): Promise<ClassificationResult> {
-    return this.#pool().call('classify', [image, options]);
+    return this.#host.running(this.modelId).call('classify', [image, options]);
   }
   /** Embeds on an idle worker. */
   override embed(input: ImageInput | TextInput, options?: EmbedOptions): Promise<EmbeddingResult> {
-    return this.#pool().call('embed', [input, options]);
+    return this.#host.running(this.modelId).call('embed', [input, options]);
   }
   /** Detects in several images on one worker (one batched run where the model has a batch dim). */
   override batchDetect(images: readonly ImageInput[], options?: DetectOptions): Promise<DetectionResult[]> {
-    return this.#pool().call('batchDetect', [images, options]);
+    return this.#host.running(this.modelId).call('batchDetect', [images, options]);
   }
   /** Classifies several images on one worker. */
   override batchClassify(
     images: readonly ImageInput[],
     options?: ClassifyOptions & { labels?: readonly string[] },
   ): Promise<ClassificationResult[]> {
-    return this.#pool().call('batchClassify', [images, options]);
+    return this.#host.running(this.modelId).call('batchClassify', [images, options]);
   }
   /** Embeds several inputs on one worker. */
   override batchEmbed(inputs: readonly (ImageInput | TextInput)[], options?: EmbedOptions): Promise<EmbeddingResult[]> {
-    return this.#pool().call('batchEmbed', [inputs, options]);
-  }
-
-  #pool(): WorkerPool {
-    this.assertLoaded();
-    return this.#host.pool as WorkerPool;
+    return this.#host.running(this.modelId).call('batchEmbed', [inputs, options]);
   }
 }
 
