@@ -11,7 +11,8 @@
  * --workers N --threads T`); `off` = in-process, microBatch false, BENCH_THREADS threads; `on` = in-process with
  * micro-batching (batchTranscribe's default check: batches only what equals single runs bit for bit); `always` =
  * micro-batching with `batchMode: 'always'` (no check: responses may differ).
- * Besides the table it prints the load average and each server process's CPU time (all its threads).
+ * Besides the table it prints the load average and each server process's CPU time (all its threads); "server cores
+ * used" = server CPU seconds ÷ wall seconds during the trial (what the side got of the machine).
  * Run:
  *   node tools/bench/stt-concurrency.mjs     # BENCH_MODEL (default the int8 tiny.en fixture), BENCH_DTYPE,
  *                                            # BENCH_SIDES, BENCH_THREADS=2 (off/on/always), BENCH_ROUNDS=3,
@@ -84,7 +85,7 @@ for (const name of sideNames) {
     },
   );
   const client = new OpenAI({ apiKey: 'x', baseURL: `${w.ready.url}/v1`, maxRetries: 0, timeout: 600_000 });
-  sides.push({ name, w, client, wall: {}, cpu: {}, identical: {}, cpuStart: 0 });
+  sides.push({ name, w, client, wall: {}, cpu: {}, cores: {}, identical: {} });
 }
 
 async function send(side, f) {
@@ -116,7 +117,7 @@ async function trial(side, n) {
   );
   const wall = (performance.now() - t) / 1000;
   const cpu = ((await side.w.request({})).cpuMs - cpu0) / 1000;
-  return { perWall: audio / wall, perCpu: audio / cpu, same };
+  return { perWall: audio / wall, perCpu: audio / cpu, cores: cpu / wall, same };
 }
 
 const load0 = loadavg();
@@ -128,9 +129,10 @@ for (let r = 0; r < rounds; r++) {
   for (const n of clientCounts) {
     const order = sides.map((_, i) => sides[(i + r) % sides.length]);
     for (const s of order) {
-      const { perWall, perCpu, same } = await trial(s, n);
+      const { perWall, perCpu, cores, same } = await trial(s, n);
       (s.wall[n] ??= []).push(perWall);
       (s.cpu[n] ??= []).push(perCpu);
+      (s.cores[n] ??= []).push(cores);
       s.identical[n] = (s.identical[n] ?? true) && same;
     }
     loads.push(loadavg()[0]);
@@ -151,14 +153,16 @@ console.log(
   `load average (1 min) during the rounds: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (1/5/15 min at the start ${load0.map((l) => l.toFixed(2)).join('/')}, at the end ${load1.map((l) => l.toFixed(2)).join('/')}); batch check: ${verdicts.join('; ')}`,
 );
 console.log(`server process CPU time (all threads, warm-up included): ${cpuTotals.join(', ')}`);
-console.log('| side | clients | audio s / wall s | × 1 client | audio s / server CPU s | responses = alone |');
-console.log('| --- | --- | --- | --- | --- | --- |');
+console.log(
+  '| side | clients | audio s / wall s | × 1 client | audio s / server CPU s | server cores used | responses = alone |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const s of sides) {
   const one = median(s.wall[clientCounts[0]]);
   for (const n of clientCounts) {
     const w = median(s.wall[n]);
     console.log(
-      `| ${s.name} | ${n} | ${w.toFixed(2)} | ${(w / one).toFixed(2)} | ${median(s.cpu[n]).toFixed(2)} | ${s.identical[n] && !s.warmDiffers ? 'yes' : 'NO'} |`,
+      `| ${s.name} | ${n} | ${w.toFixed(2)} | ${(w / one).toFixed(2)} | ${median(s.cpu[n]).toFixed(2)} | ${median(s.cores[n]).toFixed(2)} | ${s.identical[n] && !s.warmDiffers ? 'yes' : 'NO'} |`,
     );
   }
 }
