@@ -1,5 +1,4 @@
 import type { ModelBackend } from '@llama-pajamas/run-core';
-import { hostedWorkers } from '@llama-pajamas/run-core/workers';
 
 /** What `/health` says about the runtime one served model runs on. */
 export interface ModelRuntimeInfo {
@@ -43,14 +42,4 @@ export function runtimeHealthFields(backend: ModelBackend): Record<string, unkno
     ...(info.computeUnits !== undefined ? { compute_units: info.computeUnits } : {}),
     ...(info.compiling !== undefined ? { compiling: info.compiling } : {}),
   };
-}
-
-/**
- * The `/health` field of a model hosted in worker threads (`workers: { count, busy, queued, restarts }`), or `{}`
- * for a model that runs in the server's own thread.
- */
-export function workerHealthFields(backend: ModelBackend): Record<string, unknown> {
-  const stats = hostedWorkers(backend);
-  if (stats === undefined) return {};
-  return { workers: { count: stats.workers, busy: stats.busy, queued: stats.queued, restarts: stats.restarts } };
 }

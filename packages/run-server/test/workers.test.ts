@@ -34,6 +34,7 @@ let workers: FastifyInstance;
 let local: OpenAI;
 let hosted: OpenAI;
 let hostedBase: string;
+let localBase: string;
 let stt: WorkerSpeechToText;
 
 const client = (base: string) => new OpenAI({ apiKey: 'x', baseURL: `${base}/v1`, maxRetries: 0, timeout: 600_000 });
@@ -45,7 +46,8 @@ beforeAll(async () => {
     loadVisionModel(fixtures.yolox, { task: 'detect', labels: fixtures.coco80, intraOpThreads: 1 }),
   ]);
   inProcess = await createMultimodalApp({ stt: { whisper: real }, tts: { joe: tts }, vision: { yolox } });
-  local = client(await inProcess.listen({ port: 0, host: '127.0.0.1' }));
+  localBase = await inProcess.listen({ port: 0, host: '127.0.0.1' });
+  local = client(localBase);
   // The worker-side loader is run-onnx's own, wrapped so that one prompt can kill the thread it runs in.
   stt = await loadInWorkers(
     'stt',
@@ -166,6 +168,20 @@ describe('speech-to-text in worker threads', () => {
     }
     expect(hostedWorkers(stt)).toMatchObject({ workers: 2, restarts: 1 });
   });
+
+  it('streams a transcription (stream=true, server-sent events) exactly as in-process', async () => {
+    const clip = clips[2] as (typeof clips)[number];
+    const events = async (base: string): Promise<string> => {
+      const form = new FormData();
+      form.append('file', new Blob([clip.bytes], { type: 'audio/wav' }), clip.name);
+      form.append('model', 'whisper');
+      form.append('stream', 'true');
+      return (await fetch(`${base}/v1/audio/transcriptions`, { method: 'POST', body: form })).text();
+    };
+    const hostedEvents = await events(hostedBase);
+    expect(hostedEvents).toContain('transcript.text.done');
+    expect(hostedEvents).toBe(await events(localBase));
+  });
 });
 
 describe('text-to-speech and detection in worker threads', () => {
@@ -194,7 +210,6 @@ describe('text-to-speech and detection in worker threads', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body(image)),
       }).then((r) => r.text());
-    const localBase = local.baseURL.replace(/\/v1$/, '');
     const images = [fixtures.dog, fixtures.person, fixtures.eagle];
     const expected = await Promise.all(images.map((i) => post(localBase, i)));
     const got = await Promise.all(images.map((i) => post(hostedBase, i)));
