@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve as resolvePath } from 'node:path';
 import type { ModelBackend } from '@llama-pajamas/run-core';
+import { hostedWorkerCount } from '@llama-pajamas/run-core/workers';
 import { playgroundPlugin } from '@llama-pajamas/playground';
 import { loadLlamaModel } from '@llama-pajamas/run-llama';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -117,7 +118,10 @@ async function onRuntime<K extends 'vision' | 'stt' | 'tts'>(
 ): Promise<Loaded<K>> {
   const runtime = await pickRuntime(spec.runtime ?? config.runtime ?? 'auto', spec.path);
   const threads = spec.threads ?? config.threads;
-  if (threads !== undefined && options.intraOpThreads === undefined) options = { ...options, intraOpThreads: threads };
+  // ONNX's intra-op threads (CoreML has no such setting).
+  if (threads !== undefined && runtime === 'onnx' && options.intraOpThreads === undefined) {
+    options = { ...options, intraOpThreads: threads };
+  }
   const workers = checkWorkers(spec.workers ?? config.workers ?? 0);
   if (workers > 0) {
     const hosted = await loadInWorkerThreads(kind, spec.path, options, runtime, workers);
@@ -206,7 +210,7 @@ export async function startServer(
       const ms = Math.round(performance.now() - t0);
       backends.push({ spec, backend, ms });
       log(
-        `loaded ${spec.task} model '${spec.name}' from ${path === spec.path ? path : `${spec.path} (${path})`} on ${loaded.info().runtime} in ${ms} ms`,
+        `loaded ${spec.task} model '${spec.name}' from ${path === spec.path ? path : `${spec.path} (${path})`} on ${loaded.info().runtime}${threadsNote(backend)} in ${ms} ms`,
       );
     }
   } catch (error) {
@@ -234,6 +238,12 @@ export async function startServer(
       for (const b of backends) await b.backend.unload().catch(() => undefined);
     },
   };
+}
+
+/** ` in N worker threads` for a model hosted in worker threads, else nothing. */
+function threadsNote(backend: ModelBackend): string {
+  const n = hostedWorkerCount(backend);
+  return n === undefined ? '' : ` in ${n} worker threads`;
 }
 
 let modelResolver: CliModelResolver | undefined;

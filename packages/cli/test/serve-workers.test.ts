@@ -25,7 +25,7 @@ interface Health {
 }
 
 /** Starts the command, runs `check` against its URL, then stops it with SIGTERM (exit 0). */
-async function serve(args: string[], check: (url: string) => Promise<void>): Promise<void> {
+async function serve(args: string[], check: (url: string, output: () => string) => Promise<void>): Promise<void> {
   const child = spawn(process.execPath, args, { cwd: root, env: process.env });
   let out = '';
   try {
@@ -39,7 +39,7 @@ async function serve(args: string[], check: (url: string) => Promise<void>): Pro
       child.stderr.on('data', onData);
       child.on('exit', (code) => reject(new Error(`exited with ${String(code)}:\n${out}`)));
     });
-    await check(url);
+    await check(url, () => out);
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -53,7 +53,7 @@ describe('llama-pajamas serve --workers', () => {
     const args = ['--conditions=@llama-pajamas/source', '--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0'];
     await serve(
       [...args, '--stt', `whisper=${whisper}`, '--detect', `yolox=${yolox}`, '--workers', '2', '--threads', '1'],
-      async (url) => {
+      async (url, output) => {
         const form = new FormData();
         form.append('file', new Blob([clip], { type: 'audio/wav' }), 'clip.wav');
         form.append('model', 'whisper');
@@ -66,6 +66,7 @@ describe('llama-pajamas serve --workers', () => {
           }).then((r) => r.json()),
         ]);
         expect((transcript as { text: string }).text).toMatch(/young man/i);
+        expect(output()).toMatch(/loaded stt model 'whisper' from .* on onnx in 2 worker threads in \d+ ms/);
         expect(JSON.stringify(detection)).toContain('"dog"');
         const health = (await (await fetch(`${url}/health`)).json()) as Health;
         for (const name of ['whisper', 'yolox']) {

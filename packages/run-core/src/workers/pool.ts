@@ -403,8 +403,7 @@ export class WorkerPool {
         try {
           job.callbacks[message.name]?.(...message.args);
         } catch {
-          // A caller's callback that throws must not end the call (as in-process, where it would reject it,
-          // the result still comes back).
+          // A caller's callback that throws is ignored: the call goes on in the worker and its result comes back.
         }
         break;
       case 'need':
