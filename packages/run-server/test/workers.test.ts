@@ -97,6 +97,15 @@ async function health(): Promise<{ models: { model: string; running: number; wor
   return (await fetch(`${hostedBase}/health`)).json() as Promise<never>;
 }
 
+/** Polls `/health` (no time limit of its own) until the whisper model's `workers` field passes `check`. */
+async function untilWorkers(check: (workers: Record<string, number>) => boolean): Promise<void> {
+  for (;;) {
+    const w = (await health()).models.find((m) => m.model === 'whisper')?.workers;
+    if (w && check(w)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('speech-to-text in worker threads', () => {
   const alone = new Map<string, string>();
   beforeAll(async () => {
@@ -138,11 +147,7 @@ describe('speech-to-text in worker threads', () => {
     const bodies = await Promise.all(others);
     clips.slice(0, 3).forEach((clip, i) => expect(bodies[i]).toBe(alone.get(clip.name)));
     // The server's own abort reached the worker: both are idle again, none was replaced.
-    for (;;) {
-      const w = (await health()).models.find((m) => m.model === 'whisper')?.workers;
-      if (w?.busy === 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilWorkers((w) => w.busy === 0);
     expect(hostedWorkers(stt)).toMatchObject({ workers: 2, restarts: 0 });
   });
 
@@ -161,11 +166,7 @@ describe('speech-to-text in worker threads', () => {
     expect(e.error?.code).toBe('ERR_RUN_WORKER_EXITED');
     expect(await other).toBe(alone.get(clips[1]?.name ?? ''));
     expect(await transcribe(hosted, clip)).toBe(alone.get(clip.name));
-    for (;;) {
-      const w = (await health()).models.find((m) => m.model === 'whisper')?.workers;
-      if (w?.count === 2) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilWorkers((w) => w.count === 2);
     expect(hostedWorkers(stt)).toMatchObject({ workers: 2, restarts: 1 });
   });
 
