@@ -12,7 +12,9 @@
  * micro-batching (batchTranscribe's default check: batches only what equals single runs bit for bit); `always` =
  * micro-batching with `batchMode: 'always'` (no check: responses may differ).
  * Besides the table it prints the load average and each server process's CPU time (all its threads); "server cores
- * used" = server CPU seconds ÷ wall seconds during the trial (what the side got of the machine).
+ * used" = server CPU seconds ÷ wall seconds during the trial (what the side got of the machine); "server threads
+ * waiting for a CPU" = the time its threads were runnable but not running (/proc/self/task/<tid>/schedstat) ÷ wall
+ * seconds: above ~0.1 the machine was too busy for the wall-clock columns to compare the sides.
  * Run:
  *   node tools/bench/stt-concurrency.mjs     # BENCH_MODEL (default the int8 tiny.en fixture), BENCH_DTYPE,
  *                                            # BENCH_SIDES, BENCH_THREADS=2 (off/on/always), BENCH_ROUNDS=3,
@@ -85,7 +87,7 @@ for (const name of sideNames) {
     },
   );
   const client = new OpenAI({ apiKey: 'x', baseURL: `${w.ready.url}/v1`, maxRetries: 0, timeout: 600_000 });
-  sides.push({ name, w, client, wall: {}, cpu: {}, cores: {}, identical: {} });
+  sides.push({ name, w, client, wall: {}, cpu: {}, cores: {}, waiting: {}, identical: {} });
 }
 
 async function send(side, f) {
@@ -100,7 +102,7 @@ async function send(side, f) {
 const reference = new Map();
 /** N clients, each sending `perClient` requests in turn; returns audio s per wall s and per server CPU s. */
 async function trial(side, n) {
-  const cpu0 = (await side.w.request({})).cpuMs;
+  const { cpuMs: cpu0, waitMs: wait0 } = await side.w.request({});
   const t = performance.now();
   let audio = 0;
   let same = true;
@@ -116,8 +118,15 @@ async function trial(side, n) {
     }),
   );
   const wall = (performance.now() - t) / 1000;
-  const cpu = ((await side.w.request({})).cpuMs - cpu0) / 1000;
-  return { perWall: audio / wall, perCpu: audio / cpu, cores: cpu / wall, same };
+  const end = await side.w.request({});
+  const cpu = (end.cpuMs - cpu0) / 1000;
+  return {
+    perWall: audio / wall,
+    perCpu: audio / cpu,
+    cores: cpu / wall,
+    waiting: (end.waitMs - wait0) / 1000 / wall,
+    same,
+  };
 }
 
 const load0 = loadavg();
@@ -129,7 +138,8 @@ for (let r = 0; r < rounds; r++) {
   for (const n of clientCounts) {
     const order = sides.map((_, i) => sides[(i + r) % sides.length]);
     for (const s of order) {
-      const { perWall, perCpu, cores, same } = await trial(s, n);
+      const { perWall, perCpu, cores, waiting, same } = await trial(s, n);
+      (s.waiting[n] ??= []).push(waiting);
       (s.wall[n] ??= []).push(perWall);
       (s.cpu[n] ??= []).push(perCpu);
       (s.cores[n] ??= []).push(cores);
@@ -154,15 +164,15 @@ console.log(
 );
 console.log(`server process CPU time (all threads, warm-up included): ${cpuTotals.join(', ')}`);
 console.log(
-  '| side | clients | audio s / wall s | × 1 client | audio s / server CPU s | server cores used | responses = alone |',
+  '| side | clients | audio s / wall s | × 1 client | audio s / server CPU s | server cores used | server threads waiting for a CPU | responses = alone |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const s of sides) {
   const one = median(s.wall[clientCounts[0]]);
   for (const n of clientCounts) {
     const w = median(s.wall[n]);
     console.log(
-      `| ${s.name} | ${n} | ${w.toFixed(2)} | ${(w / one).toFixed(2)} | ${median(s.cpu[n]).toFixed(2)} | ${median(s.cores[n]).toFixed(2)} | ${s.identical[n] && !s.warmDiffers ? 'yes' : 'NO'} |`,
+      `| ${s.name} | ${n} | ${w.toFixed(2)} | ${(w / one).toFixed(2)} | ${median(s.cpu[n]).toFixed(2)} | ${median(s.cores[n]).toFixed(2)} | ${median(s.waiting[n]).toFixed(2)} | ${s.identical[n] && !s.warmDiffers ? 'yes' : 'NO'} |`,
     );
   }
 }
