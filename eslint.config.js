@@ -37,7 +37,7 @@ export default tseslint.config(
           // Documented subpaths (package.json "exports") are public; anything else is a deep import.
           patterns: [
             {
-              group: ['@llama-pajamas/*/*', '!@llama-pajamas/run-core/families'],
+              group: ['@llama-pajamas/*/*', '!@llama-pajamas/run-core/families', '!@llama-pajamas/run-core/workers'],
               message: 'No deep imports into another package.',
             },
           ],
@@ -87,7 +87,10 @@ export default tseslint.config(
               group: ['@llama-pajamas/run-onnx', '@llama-pajamas/run-coreml', '@llama-pajamas/run-llama'],
               message: 'run-server is handed backends; only the cli composes runtimes.',
             },
-            { group: ['@llama-pajamas/*/*'], message: 'No deep imports into another package.' },
+            {
+              group: ['@llama-pajamas/*/*', '!@llama-pajamas/run-core/workers'],
+              message: 'No deep imports into another package.',
+            },
           ],
         },
       ],

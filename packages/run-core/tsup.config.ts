@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/families.ts'],
+  entry: {
+    index: 'src/index.ts',
+    families: 'src/families.ts',
+    workers: 'src/workers.ts',
+    // The worker threads' entry: beside the chunk that starts them (dist/), found by URL at run time.
+    'worker-entry': 'src/workers/worker-entry.ts',
+  },
   format: ['esm'],
   dts: true,
   clean: true,

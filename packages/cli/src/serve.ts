@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve as resolvePath } from 'node:path';
 import type { ModelBackend } from '@llama-pajamas/run-core';
+import { hostedWorkerCount } from '@llama-pajamas/run-core/workers';
 import { playgroundPlugin } from '@llama-pajamas/playground';
 import { loadLlamaModel } from '@llama-pajamas/run-llama';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -19,6 +20,7 @@ import {
   type TaskBackends,
 } from '@llama-pajamas/run-server';
 import { createModelResolver, type CliModelResolver } from './model-refs.js';
+import { checkWorkers, loadInWorkerThreads } from './workers.js';
 import {
   COMPUTE_UNITS,
   loadOnRuntime,
@@ -39,6 +41,10 @@ export interface ModelSpec {
   options?: Record<string, unknown>;
   /** The runtime of this model (default: the server's `runtime`, else `auto`); chat models ignore it. */
   runtime?: RuntimeChoice;
+  /** Worker threads hosting this image or speech model (default: the server's `workers`; 0 = in-process). */
+  workers?: number;
+  /** Intra-op threads of its ONNX sessions, per worker in worker mode (default: the server's `threads`). */
+  threads?: number;
 }
 
 /** Everything `llama-pajamas serve` needs; the cli fills it from flags, a config file and env vars. */
@@ -60,6 +66,10 @@ export interface ServeConfig {
   runtime?: RuntimeChoice;
   /** CoreML compute units (default `all`). */
   computeUnits?: ComputeUnits;
+  /** Worker threads per image or speech model (default 0: in the server's own thread); see docs/architecture.md. */
+  workers?: number;
+  /** Intra-op threads of every ONNX session (per worker with `workers`); default onnxruntime's. */
+  threads?: number;
 }
 
 /**
@@ -107,6 +117,16 @@ async function onRuntime<K extends 'vision' | 'stt' | 'tts'>(
   log: (line: string) => void,
 ): Promise<Loaded<K>> {
   const runtime = await pickRuntime(spec.runtime ?? config.runtime ?? 'auto', spec.path);
+  const threads = spec.threads ?? config.threads;
+  // ONNX's intra-op threads (CoreML has no such setting).
+  if (threads !== undefined && runtime === 'onnx' && options.intraOpThreads === undefined) {
+    options = { ...options, intraOpThreads: threads };
+  }
+  const workers = checkWorkers(spec.workers ?? config.workers ?? 0);
+  if (workers > 0) {
+    const hosted = await loadInWorkerThreads(kind, spec.path, options, runtime, workers);
+    return { backend: hosted.backend as unknown as BackendOf<K>, info: hosted.info };
+  }
   const loaded = await loadOnRuntime(kind, spec.path, options, runtime, {
     ...(config.computeUnits ? { computeUnits: config.computeUnits } : {}),
     onCompile: (file) => log(`compiling ${file} for CoreML (first load only: the compiled model is cached)…`),
@@ -190,7 +210,7 @@ export async function startServer(
       const ms = Math.round(performance.now() - t0);
       backends.push({ spec, backend, ms });
       log(
-        `loaded ${spec.task} model '${spec.name}' from ${path === spec.path ? path : `${spec.path} (${path})`} on ${loaded.info().runtime} in ${ms} ms`,
+        `loaded ${spec.task} model '${spec.name}' from ${path === spec.path ? path : `${spec.path} (${path})`} on ${loaded.info().runtime}${threadsNote(backend)} in ${ms} ms`,
       );
     }
   } catch (error) {
@@ -218,6 +238,12 @@ export async function startServer(
       for (const b of backends) await b.backend.unload().catch(() => undefined);
     },
   };
+}
+
+/** ` in N worker threads` for a model hosted in worker threads, else nothing. */
+function threadsNote(backend: ModelBackend): string {
+  const n = hostedWorkerCount(backend);
+  return n === undefined ? '' : ` in ${n} worker threads`;
 }
 
 let modelResolver: CliModelResolver | undefined;
@@ -274,6 +300,10 @@ export async function readConfigFile(path: string): Promise<ServeConfig> {
         name: m.name ?? spec.name,
         ...(m.options ? { options: m.options } : {}),
         ...(runtime ? { runtime } : {}),
+        ...(m.workers !== undefined
+          ? { workers: checkWorkers(m.workers, `${path}: "workers" of '${m.name ?? spec.name}'`) }
+          : {}),
+        ...(m.threads !== undefined ? { threads: m.threads } : {}),
       });
     }
   }

@@ -29,6 +29,7 @@ export const RUN_ERROR_CODES = [
   'ERR_RUN_PHONEMIZER_NOT_FOUND',
   'ERR_RUN_ABORTED',
   'ERR_RUN_TIMEOUT',
+  'ERR_RUN_WORKER_EXITED',
   // Chat models (LLMBackend; the classes are in backends/llm-errors.ts).
   'ERR_RUN_LLM_CONTEXT_OVERFLOW',
   'ERR_RUN_LLM_SCHEMA_UNSUPPORTED',

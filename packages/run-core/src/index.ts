@@ -20,6 +20,7 @@ export * from './backends/stt-backend.js';
 export * from './backends/tts-backend.js';
 export * from './backends/vision-backend.js';
 export * from './errors.js';
+export { WorkerExitedError, type WorkerExitedArgs } from './workers/errors.js';
 export { type Phonemizer } from './families/piper/espeak.js';
 export { type PhonemizerChoice } from './families/piper/espeak-native.js';
 export { loadTextToSpeech, type PiperLoaderOptions } from './families/piper/load-piper.js';

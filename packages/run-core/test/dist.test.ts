@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -41,5 +42,18 @@ describe('built dist/', () => {
     expect(built.core).toEqual(Object.keys(await import('../src/index.js')).sort());
     expect(built.families).toEqual(Object.keys(await import('../src/families.js')).sort());
     expect(built.families).toEqual(expect.arrayContaining(['Detector', 'WhisperPipeline', 'PiperTTS']));
+  });
+
+  it('exposes the workers subpath (and its worker entry) with the same names as the sources', async () => {
+    const script = `
+      const workers = await import('@llama-pajamas/run-core/workers');
+      console.log(JSON.stringify(Object.keys(workers).sort()));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: pkgDir,
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out)).toEqual(Object.keys(await import('../src/workers.js')).sort());
+    expect(existsSync(new URL('../dist/worker-entry.js', import.meta.url))).toBe(true);
   });
 });

@@ -50,6 +50,7 @@ describe('public API', () => {
         "TimeoutError",
         "UnsupportedOperationError",
         "VisionBackend",
+        "WorkerExitedError",
         "boxIou",
         "computeResizeGeometry",
         "cosineSimilarity",

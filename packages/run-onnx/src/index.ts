@@ -15,3 +15,4 @@ export * from './vision/index.js';
 export * from './speech/vad.js';
 export * from './speech/whisper.js';
 export * from './speech/tts.js';
+export * from './workers.js';

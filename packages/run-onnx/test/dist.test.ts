@@ -46,4 +46,33 @@ describe('built dist/', () => {
     expect(after).toBeGreaterThan(0);
     expect(ext).toEqual(['.onnx']);
   });
+
+  it('hosts a model in worker threads from the built packages (dist/worker-entry.js)', () => {
+    const script = `
+      import { readFile } from 'node:fs/promises';
+      import { VisionBackend } from '@llama-pajamas/run-core';
+      import { hostedWorkers, WorkerExitedError } from '@llama-pajamas/run-core/workers';
+      import { loadVisionModelInWorkers } from '@llama-pajamas/run-onnx';
+      const detector = await loadVisionModelInWorkers(${JSON.stringify(models.yoloxNano)}, { workers: 2 });
+      const image = await readFile(${JSON.stringify(images.dog)});
+      const results = await Promise.all([detector.detect(image, { confidence: 0.3 }), detector.detect(image, { confidence: 0.3 })]);
+      const bad = await detector.detect(new Uint8Array([1, 2, 3])).catch((e) => e);
+      const stats = hostedWorkers(detector);
+      await detector.unload();
+      console.log(JSON.stringify({ isVision: detector instanceof VisionBackend, labels: results.map((r) => r.detections.map((d) => d.label).sort()), bad: bad.code, badClass: bad.constructor.name, stats, exitedError: typeof WorkerExitedError }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: pkgDir,
+      encoding: 'utf8',
+    });
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(r).toMatchObject({
+      isVision: true,
+      bad: 'ERR_RUN_IMAGE_DECODE',
+      badClass: 'ImageDecodeError',
+      exitedError: 'function',
+    });
+    expect(r.stats).toMatchObject({ workers: 2, busy: 0, queued: 0 });
+    for (const labels of r.labels as string[][]) expect(labels).toEqual(expect.arrayContaining(['bicycle', 'dog']));
+  });
 });

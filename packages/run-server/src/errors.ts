@@ -92,6 +92,7 @@ export const RUN_ERROR_STATUS: Readonly<Record<RunErrorCode, { status: number; t
   ERR_RUN_PHONEMIZER_NOT_FOUND: { status: 501, type: 'not_implemented_error' },
   ERR_RUN_ABORTED: { status: 499, type: 'invalid_request_error' },
   ERR_RUN_TIMEOUT: { status: 504, type: 'timeout_error' },
+  ERR_RUN_WORKER_EXITED: { status: 503, type: 'server_error' },
   ERR_RUN_COREML_UNSUPPORTED_PLATFORM: { status: 501, type: 'not_implemented_error' },
   ERR_RUN_COREML_BINDING_NOT_FOUND: { status: 501, type: 'not_implemented_error' },
   // A CoreML feature this binding or this macOS cannot serve (image inputs, MLState before macOS 15).

@@ -1,4 +1,5 @@
 import { invalidParameter, type ModelBackend } from '@llama-pajamas/run-core';
+import { hostedWorkerCount } from '@llama-pajamas/run-core/workers';
 import { ApiError } from './errors.js';
 import type { MicroBatcher } from './batcher.js';
 import type { BackendSet } from './options.js';
@@ -59,7 +60,11 @@ export class ModelTable {
           kind,
           backend,
           tasks: spec.servedTasks(backend),
-          queue: new WorkQueue({ ...queue, concurrency: spec.concurrency?.(backend) ?? queue.concurrency }),
+          // A model hosted in N worker threads runs N requests at once, one per worker.
+          queue: new WorkQueue({
+            ...queue,
+            concurrency: hostedWorkerCount(backend) ?? spec.concurrency?.(backend) ?? queue.concurrency,
+          }),
           batchers: new Map(),
         });
       }

@@ -18,6 +18,15 @@ function collect(task: ServeTask) {
   return (value: string, previous: ModelSpec[] = []): ModelSpec[] => [...previous, parseModelSpec(task, value)];
 }
 
+/** Parses a `--workers`/`--threads` value: an integer from `min` to 64. */
+function countOption(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > 64) throw new InvalidArgumentError(`Expected an integer ${min}-64.`);
+    return n;
+  };
+}
+
 /** Parses a `--port` value (0-65535). */
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -34,6 +43,8 @@ interface ServeFlags extends RuntimeFlags {
   logLevel?: string;
   concurrency?: number;
   maxQueue?: number;
+  workers?: number;
+  threads?: number;
   playground?: boolean;
 }
 
@@ -59,6 +70,12 @@ export function registerServeCommand(program: Command): void {
     .option('--allow-url-images', 'fetch http(s) image URLs (public addresses only)')
     .option('--concurrency <n>', 'requests run at once per model', (v) => Number(v))
     .option('--max-queue <n>', 'requests waiting per model before 429', (v) => Number(v))
+    .option(
+      '--workers <n>',
+      'worker threads per image/speech model, each with its own copy (0 = in-process)',
+      countOption(0),
+    )
+    .option('--threads <n>', 'intra-op threads per ONNX session (per worker with --workers)', countOption(1))
     .option('--log-level <level>', 'request log level (silent, info, debug…)', 'warn')
     .option('--config <file>', 'JSON config file (flags win)')
     .option('--no-playground', 'do not serve the web playground at / and /playground')
@@ -76,6 +93,8 @@ export function registerServeCommand(program: Command): void {
         logLevel: flags.logLevel ?? file.logLevel,
         playground: flags.playground === false ? false : (file.playground ?? true),
         runtime: flags.runtime ?? file.runtime ?? 'auto',
+        ...((flags.workers ?? file.workers) !== undefined ? { workers: flags.workers ?? file.workers } : {}),
+        ...((flags.threads ?? file.threads) !== undefined ? { threads: flags.threads ?? file.threads } : {}),
         ...((flags.computeUnits ?? file.computeUnits) ? { computeUnits: flags.computeUnits ?? file.computeUnits } : {}),
         server: {
           ...file.server,

@@ -1,8 +1,20 @@
+import type { ModelBackend } from '@llama-pajamas/run-core';
+import { hostedWorkers } from '@llama-pajamas/run-core/workers';
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { ServedModel } from '../models.js';
 import { runtimeHealthFields } from '../runtime-info.js';
+
+/**
+ * The `/health` field of a model hosted in worker threads (`workers: { count, busy, queued, restarts }`), or `{}`
+ * for a model that runs in the server's own thread.
+ */
+function workerHealthFields(backend: ModelBackend): Record<string, unknown> {
+  const stats = hostedWorkers(backend);
+  if (stats === undefined) return {};
+  return { workers: { count: stats.workers, busy: stats.busy, queued: stats.queued, restarts: stats.restarts } };
+}
 
 function describe(m: ServedModel, created: number): Record<string, unknown> {
   return { id: m.id, object: 'model', created, owned_by: 'llama-pajamas', kind: m.kind, capabilities: m.tasks };
@@ -46,6 +58,7 @@ export function registerMetaRoutes(app: FastifyInstance, ctx: RouteContext): voi
         running: m.queue.active,
         queued: m.queue.queued,
         ...runtimeHealthFields(m.backend),
+        ...workerHealthFields(m.backend),
       })),
     }),
   );
