@@ -11,7 +11,8 @@ export { ESPEAK_LIBRARY_ENV, NativeEspeakPhonemizer, selectPhonemizer } from './
 export { findPiperVoice, type PiperLoaderOptions, type PiperVoiceFiles } from './families/piper/load-piper.js';
 export { joinClausePhonemes, phonemesToIds, type PhonemeIds } from './families/piper/phonemes.js';
 export { PiperTTS, type PiperSynthesizeOptions, type PiperTTSOptions } from './families/piper/piper-tts.js';
-export { rewriteVoiceGraph, type VoiceGraphRewrite } from './families/piper/voice-graph-rewrite.js';
+export { rewriteVoiceGraph, type Conv1dShape, type VoiceGraphRewrite } from './families/piper/voice-graph-rewrite.js';
+export { convolutions2dFor, voiceSessionOptions } from './families/piper/voice-session.js';
 export { findVadFile, sileroOn, type VadLoaderOptions } from './families/vad/load-vad.js';
 export {
   SileroVad,

@@ -31,6 +31,12 @@ export interface SessionOptions {
   readonly intraOpThreads?: number;
   /** Threads used across operators (0 = runtime default). */
   readonly interOpThreads?: number;
+  /**
+   * Whether idle intra-op threads spin-wait for the next operator's work instead of sleeping (onnxruntime's
+   * `session.intra_op.allow_spinning`; default: the runtime's, on). Off saves CPU, and wall time when other
+   * processes want the cores.
+   */
+  readonly allowSpinning?: boolean;
   /** A name for error messages (default: the file name). */
   readonly name?: string;
 }

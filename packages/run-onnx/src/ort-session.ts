@@ -99,6 +99,9 @@ class OnnxSessionImpl implements OnnxSessionInstance {
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
         ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
         ...(options.interOpThreads ? { interOpNumThreads: options.interOpThreads } : {}),
+        ...(options.allowSpinning !== undefined
+          ? { extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } } }
+          : {}),
       };
       try {
         const session = await ort.InferenceSession.create(bytes, sessionOptions);

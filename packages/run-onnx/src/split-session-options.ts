@@ -2,7 +2,12 @@ import type { OnnxSessionOptions } from './session.js';
 
 /** The flat ONNX session option names that run-onnx's `loadX` functions accept beside their own options. */
 export type OnnxSessionKey =
-  'executionProviders' | 'intraOpThreads' | 'interOpThreads' | 'graphOptimizationLevel' | 'coreMlFlags';
+  | 'executionProviders'
+  | 'intraOpThreads'
+  | 'interOpThreads'
+  | 'allowSpinning'
+  | 'graphOptimizationLevel'
+  | 'coreMlFlags';
 
 /**
  * Splits flat ONNX session options (today's `loadX` signatures) from a run-core loader's own options.
@@ -12,11 +17,20 @@ export type OnnxSessionKey =
 export function splitSessionOptions<T extends Omit<OnnxSessionOptions, 'name'>>(
   options: T,
 ): { session: OnnxSessionOptions; rest: Omit<T, OnnxSessionKey> } {
-  const { executionProviders, intraOpThreads, interOpThreads, graphOptimizationLevel, coreMlFlags, ...rest } = options;
+  const {
+    executionProviders,
+    intraOpThreads,
+    interOpThreads,
+    allowSpinning,
+    graphOptimizationLevel,
+    coreMlFlags,
+    ...rest
+  } = options;
   const session: OnnxSessionOptions = {
     ...(executionProviders ? { executionProviders } : {}),
     ...(intraOpThreads !== undefined ? { intraOpThreads } : {}),
     ...(interOpThreads !== undefined ? { interOpThreads } : {}),
+    ...(allowSpinning !== undefined ? { allowSpinning } : {}),
     ...(graphOptimizationLevel ? { graphOptimizationLevel } : {}),
     ...(coreMlFlags !== undefined ? { coreMlFlags } : {}),
   };

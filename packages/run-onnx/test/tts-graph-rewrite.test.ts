@@ -40,6 +40,17 @@ describe('Piper voice graph rewrite (ConvTranspose → polyphase Conv, 1-D Conv 
       expect(opCount(oneD.model, 'ConvTranspose')).toBe(0);
       expect(opCount(oneD.model, 'Conv')).toBe(opCount(bytes, 'Conv') + upsampling);
       expect(opCount(oneD.model, 'Unsqueeze')).toBe(opCount(bytes, 'Unsqueeze'));
+      // Picked by shape: each convolution (the polyphase ones with their own shape) is asked once.
+      const asked: number[] = [];
+      const some = rewriteVoiceGraph(bytes, {
+        convolutions2d: (c) => (asked.push(c.outChannels), c.outChannels >= 128),
+      });
+      expect(asked).toHaveLength(convolutions);
+      expect(some.upsampling).toBe(upsampling);
+      expect(some.convolutions).toBe(asked.filter((c) => c >= 128).length);
+      expect(some.convolutions).toBeGreaterThan(0);
+      expect(some.convolutions).toBeLessThan(convolutions);
+      expect(opCount(some.model, 'Unsqueeze')).toBe(opCount(bytes, 'Unsqueeze') + some.convolutions);
       // The same inputs and outputs; onnxruntime accepts the graph.
       const [a, b] = [await OnnxSession.create(bytes), await OnnxSession.create(model)];
       expect(b.inputs).toEqual(a.inputs);
@@ -50,7 +61,8 @@ describe('Piper voice graph rewrite (ConvTranspose → polyphase Conv, 1-D Conv 
   });
 
   it('speaks the same audio as the unmodified graph, up to float rounding', async () => {
-    // Default threads: polyphase upsampling only; one intra-op thread: the 2-D convolutions too.
+    // Default threads (one per core): the 2-D convolutions that every thread gets work from; one intra-op
+    // thread: all of them.
     for (const [file, threads] of voices.flatMap((v) => [[v, {}] as const, [v, { intraOpThreads: 1 }] as const])) {
       const [plain, poly] = [
         await loadTextToSpeech(file, { inference: deterministic, rewriteGraph: false, ...threads }),

@@ -7,36 +7,18 @@
  *   node tools/bench/peers/tts.mjs            # BENCH_THREADS=1 (default), BENCH_ROUNDS=7, BENCH_VERBOSE=1 (every round)
  */
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { median, startWorker } from './workers.mjs';
+import { startTtsSides, TTS_TEXT } from './tts-sides.mjs';
+import { median } from './workers.mjs';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const threads = process.env.BENCH_THREADS ?? '1';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
-const voice = `${root}.cache/voices/en_US-joe-medium/en_US-joe-medium.onnx`;
-const text =
-  'The quick brown fox jumps over the lazy dog. ' +
-  'Streaming speech starts playing while the rest of the paragraph is still being synthesized. ' +
-  'Each sentence is phonemized by espeak and spoken by the voice model. ' +
-  'This is the last sentence of the benchmark.';
-const env = { ...process.env, BENCH_VOICE: voice, BENCH_THREADS: threads, OMP_NUM_THREADS: threads };
-const sides = [
-  await startWorker(
-    'ours',
-    process.execPath,
-    ['--conditions=@llama-pajamas/source', '--import', 'tsx', `${root}tools/bench/peers/tts-ours.ts`],
-    { cwd: `${root}packages/run-onnx`, env },
-  ),
-  await startWorker('piper-tts', `${root}.cache/bench-venv/bin/python`, [`${root}tools/bench/peers/tts_piper.py`], {
-    env,
-  }),
-];
+const sides = await startTtsSides(threads);
 const keys = ['firstMs', 'totalMs', 'cpuMs', 'phonemizeMs', 'ortMs', 'firstOrtMs', 'samples'];
 const results = new Map(sides.map((s) => [s.name, Object.fromEntries(keys.map((k) => [k, []]))]));
 for (let r = 0; r < rounds; r++) {
   for (let k = 0; k < sides.length; k++) {
     const side = sides[(r + k) % sides.length];
-    const a = await side.request({ text });
+    const a = await side.request({ text: TTS_TEXT });
     const res = results.get(side.name);
     for (const k of keys) res[k].push(a[k]);
   }

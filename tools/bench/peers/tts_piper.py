@@ -2,7 +2,8 @@
 {"text": "..."}, one JSON answer line {"firstMs", "totalMs", "samples", "phonemizeMs", "ortMs", "firstOrtMs", "cpuMs"}:
 time to the first sentence chunk of PiperVoice.synthesize and to the last, measured inside the worker, and the
 time spent in PiperVoice.phonemize and in onnxruntime's InferenceSession.run (the rest is everything else), and the process's CPU time for the request.
-Env: BENCH_VOICE, BENCH_THREADS."""
+Env: BENCH_VOICE, BENCH_THREADS; BENCH_PIPER_SPINNING=0 turns onnxruntime's intra-op spinning off (piper-tts
+keeps onnxruntime's default, on; ours turns it off for voices on more than one thread)."""
 
 import json
 import os
@@ -17,6 +18,8 @@ threads = int(os.environ.get("BENCH_THREADS", "1"))
 options = onnxruntime.SessionOptions()
 options.intra_op_num_threads = threads
 options.inter_op_num_threads = 1
+if os.environ.get("BENCH_PIPER_SPINNING") == "0":
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
 voice = PiperVoice.load(voice_path)
 phases = {"phonemizeMs": 0.0, "ortMs": 0.0, "runs": 0, "firstOrtMs": 0.0}
 

@@ -20,6 +20,7 @@ export async function startWorker(name, command, args, options) {
   return {
     name,
     ready,
+    pid: child.pid,
     request(obj) {
       return new Promise((resolve) => {
         waiting.push(resolve);

@@ -12,6 +12,7 @@ import type { Phonemizer } from './espeak.js';
 import { selectPhonemizer, type PhonemizerChoice } from './espeak-native.js';
 import { PiperTTS } from './piper-tts.js';
 import { rewriteVoiceGraph } from './voice-graph-rewrite.js';
+import { convolutions2dFor, voiceSessionOptions } from './voice-session.js';
 
 /** Options of run-core's `loadTextToSpeech`: the common {@link LoaderOptions} plus the voice's own. */
 export interface PiperLoaderOptions extends LoaderOptions {
@@ -32,8 +33,8 @@ export interface PiperLoaderOptions extends LoaderOptions {
   readonly inference?: { noiseScale?: number; lengthScale?: number; noiseW?: number };
   /**
    * On the ONNX runtime, open the voice with its graph rewritten in memory into forms onnxruntime 1.30 computes
-   * faster (1-D transposed convolutions as polyphase convolutions; with `session.intraOpThreads: 1` also 1-D
-   * convolutions as 2-D ones; see `rewriteVoiceGraph`). Default true. The audio differs from the unmodified graph by float rounding only (~1e-6);
+   * faster (1-D transposed convolutions as polyphase convolutions, and 1-D convolutions as 2-D ones where the
+   * session's intra-op threads all get work from them; see `rewriteVoiceGraph`). Default true. The audio differs from the unmodified graph by float rounding only (~1e-6);
    * `false` opens the model file as it is.
    */
   readonly rewriteGraph?: boolean;
@@ -120,7 +121,8 @@ export async function loadTextToSpeech(path: string, options: PiperLoaderOptions
   if (typeof path !== 'string' || path.length === 0) {
     throw invalidParameter('path', 'the path of a Piper voice file or folder', path);
   }
-  const runtime = await resolveRuntime(options);
+  const resolved = await resolveRuntime(options);
+  const runtime = { ...resolved, session: voiceSessionOptions(resolved.session) };
   const voice = await findPiperVoice(path, runtime);
   let config = parsePiperConfig(await readJsonFile(voice.config, { what: 'Piper voice config' }));
   const { maxTextLength, sentenceSilenceSeconds, phonemizer, inference = {} } = options;
@@ -159,9 +161,7 @@ export async function loadTextToSpeech(path: string, options: PiperLoaderOptions
  */
 async function openRewritten(runtime: LoaderRuntime, file: string): Promise<InferenceSession> {
   const bytes = await readFile(file).catch(() => undefined);
-  // The 2-D convolutions pay at one intra-op thread (~10 % less CPU); at two they measured no better than the
-  // model's own 1-D ones (docs/benchmarks.md), so they are kept for sessions pinned to one thread.
-  const convolutions2d = runtime.session.intraOpThreads === 1;
+  const convolutions2d = convolutions2dFor(runtime.session.intraOpThreads);
   const rewritten = bytes === undefined ? undefined : rewriteVoiceGraph(bytes, { convolutions2d });
   if (rewritten === undefined || rewritten.model === bytes) return openSession(runtime, file);
   return runtime.backend.createSession(rewritten.model, { name: basename(file), ...runtime.session });

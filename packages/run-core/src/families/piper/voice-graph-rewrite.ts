@@ -291,6 +291,15 @@ function candidate(all: Field[]): Candidate | undefined {
   };
 }
 
+/** A 1-D convolution's shape, as {@link rewriteVoiceGraph}'s `convolutions2d` choice sees it. */
+export interface Conv1dShape {
+  readonly outChannels: number;
+  readonly inChannels: number;
+  readonly kernel: number;
+  readonly dilation: number;
+  readonly group: number;
+}
+
 /** What {@link rewriteVoiceGraph} did. */
 export interface VoiceGraphRewrite {
   /** The model bytes to open (the input itself when nothing was rewritten). */
@@ -305,20 +314,25 @@ export interface VoiceGraphRewrite {
  * Returns the model with (1) each eligible 1-D `ConvTranspose` (weights stored in the model, group 1,
  * dilation 1, kernel a multiple of the stride, explicit pads) replaced by its polyphase `Conv` form and (2) each
  * 1-D `Conv` whose weight only it reads run as a 2-D `Conv` of height 1, which onnxruntime's CPU provider
- * computes with its blocked (NCHWc) kernels (unless `convolutions2d: false`). Same sums in another order:
+ * computes with its blocked (NCHWc) kernels (`convolutions2d`: true, the default, for all of them, false for
+ * none, or a function that picks them by shape; the polyphase convolutions are asked too). Same sums in another order:
  * results differ by float rounding. Models it does not understand come back unchanged; it never throws on bad bytes.
  * @example
  * const { model, upsampling, convolutions } = rewriteVoiceGraph(await readFile('en_US-joe-medium.onnx'));
  * [upsampling, convolutions]; // [3, 132]
  */
-export function rewriteVoiceGraph(model: Uint8Array, options: { convolutions2d?: boolean } = {}): VoiceGraphRewrite {
-  const twoD = options.convolutions2d ?? true;
+export function rewriteVoiceGraph(
+  model: Uint8Array,
+  options: { convolutions2d?: boolean | ((conv: Conv1dShape) => boolean) } = {},
+): VoiceGraphRewrite {
+  const option = options.convolutions2d ?? true;
+  const twoD = typeof option === 'function' ? option : () => option;
   try {
     const g = parse(model);
     if (g === undefined) return { model, upsampling: 0, convolutions: 0 };
-    const upsampling = polyphase(g, twoD);
+    const [upsampling, upsampling2d] = polyphase(g, twoD);
     // The polyphase convolutions are written 2-D already.
-    const convolutions = twoD ? convsAs2d(g) + upsampling : 0;
+    const convolutions = convsAs2d(g, twoD) + upsampling2d;
     return { model: upsampling + convolutions > 0 ? assemble(g) : model, upsampling, convolutions };
   } catch {
     return { model, upsampling: 0, convolutions: 0 };
@@ -419,9 +433,13 @@ function assemble(g: ParsedGraph): Uint8Array {
 const graphNodes = (...nodes: Uint8Array[]): Uint8Array[] =>
   nodes.map((n) => new Writer().bytes(GRAPH_NODE, n).finish());
 
-/** Plans the polyphase form of each eligible ConvTranspose (its Conv 2-D when `twoD`); returns how many. */
-function polyphase(g: ParsedGraph, twoD: boolean): number {
+/**
+ * Plans the polyphase form of each eligible ConvTranspose (its Conv 2-D where `twoD` says so); returns how many,
+ * and how many of them are 2-D.
+ */
+function polyphase(g: ParsedGraph, twoDFor: (conv: Conv1dShape) => boolean): [number, number] {
   let count = 0;
+  let count2d = 0;
   for (const n of g.nodes) {
     const c = candidate(n.all);
     if (c === undefined) continue;
@@ -434,6 +452,7 @@ function polyphase(g: ParsedGraph, twoD: boolean): number {
     const s = c.stride;
     if (k % s !== 0 || (bias !== undefined && bias.data.length !== cout)) continue;
     const taps = k / s;
+    const twoD = twoDFor({ outChannels: s * cout, inChannels: cin, kernel: taps, dilation: 1, group: 1 });
     const id = (x: string): string => `${c.output}__polyphase_${x}`;
     const [wName, bName, x4, z, zr, zt, zf, shape1, shape2, starts, ends, axes] = [
       'w',
@@ -473,6 +492,7 @@ function polyphase(g: ParsedGraph, twoD: boolean): number {
     );
     const convInputs = [c.input, wName, ...(bias !== undefined ? [bName] : [])];
     count++;
+    if (twoD) count2d++;
     g.replaced.set(
       n.f,
       graphNodes(
@@ -507,31 +527,38 @@ function polyphase(g: ParsedGraph, twoD: boolean): number {
       }
     }
   }
-  return count;
+  return [count, count2d];
 }
 
 /** The 1-D Conv node's parameters when it can run as a 2-D one. */
-function conv1d(all: Field[]): { attributes: Uint8Array[] } | undefined {
+function conv1d(all: Field[]): { attributes: Uint8Array[]; dilation: number; group: number } | undefined {
   const domain = text(all, NODE_DOMAIN)[0] ?? '';
   if (text(all, NODE_OP_TYPE)[0] !== 'Conv' || (domain !== '' && domain !== 'ai.onnx')) return undefined;
   const attributes: Uint8Array[] = [];
+  let [dilation, group] = [1, 1];
   for (const a of all.filter((f) => f.field === NODE_ATTRIBUTE)) {
     const attr = fields(a.data);
     const name = text(attr, ATTR_NAME)[0];
     const values = ints(attr, ATTR_INTS);
     if ((name === 'kernel_shape' || name === 'strides' || name === 'dilations') && values.length === 1) {
       attributes.push(intsAttribute(name, [1, values[0]!]));
+      if (name === 'dilations') dilation = values[0]!;
     } else if (name === 'pads' && values.length === 2)
       attributes.push(intsAttribute(name, [0, values[0]!, 0, values[1]!]));
-    else if (name === 'group' && attr.some((f) => f.field === ATTR_I)) attributes.push(a.data);
-    else if (name === 'auto_pad' && text(attr, ATTR_S)[0] === 'NOTSET') continue;
+    else if (name === 'group' && attr.some((f) => f.field === ATTR_I)) {
+      attributes.push(a.data);
+      group = attr.find((f) => f.field === ATTR_I)!.value;
+    } else if (name === 'auto_pad' && text(attr, ATTR_S)[0] === 'NOTSET') continue;
     else return undefined;
   }
-  return { attributes };
+  return { attributes, dilation, group };
 }
 
-/** Plans each 1-D Conv (rank-3 weight that only it reads) as Unsqueeze → 2-D Conv → Squeeze; returns how many. */
-function convsAs2d(g: ParsedGraph): number {
+/**
+ * Plans each 1-D Conv (rank-3 weight that only it reads) that `twoD` picks as Unsqueeze → 2-D Conv → Squeeze;
+ * returns how many.
+ */
+function convsAs2d(g: ParsedGraph, twoD: (conv: Conv1dShape) => boolean): number {
   const axes = '__conv2d_axes';
   if (g.names.has(axes)) return 0;
   let count = 0;
@@ -544,6 +571,8 @@ function convsAs2d(g: ParsedGraph): number {
     if (weight === undefined || g.uses.get(inputs[1]!) !== 1 || g.graphInputs.has(inputs[1])) continue;
     const dims = ints(weight.all, TENSOR_DIMS);
     if (dims.length !== 3 || weight.all.some((f) => f.field === TENSOR_DATA_LOCATION && f.value !== 0)) continue;
+    const [outChannels, inChannels, kernel] = [dims[0]!, dims[1]! * c.group, dims[2]!];
+    if (!twoD({ outChannels, inChannels, kernel, dilation: c.dilation, group: c.group })) continue;
     const [x4, y4] = [`${outputs[0]}__conv2d_in`, `${outputs[0]}__conv2d_out`];
     if (g.names.has(x4) || g.names.has(y4)) continue;
     const name = text(n.all, NODE_NAME)[0] ?? outputs[0]!;
