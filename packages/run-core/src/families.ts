@@ -139,7 +139,12 @@ export {
 export { ALIGNMENT_FRAMES_PER_SECOND, alignmentMatrix, medianFilter } from './families/whisper/dtw.js';
 export { RealFft } from './families/whisper/fft.js';
 export { float16ToFloat32, float32ToFloat16, fromFloat16Bits, toFloat16Bits } from './families/whisper/float16.js';
-export { findWhisperFiles, type WhisperFiles, type WhisperLoaderOptions } from './families/whisper/load-whisper.js';
+export {
+  findWhisperFiles,
+  type WhisperFiles,
+  type WhisperGraphRewrites,
+  type WhisperLoaderOptions,
+} from './families/whisper/load-whisper.js';
 export {
   logMelSpectrogram,
   melFilterBank,
@@ -167,6 +172,8 @@ export {
 } from './families/whisper/runner.js';
 export { broadcastMatches, openBroadcastDecoder, type BroadcastDecoder } from './families/whisper/broadcast-decoder.js';
 export { rewriteCrossAttention, type CrossAttentionRewrite } from './families/whisper/cross-attention-rewrite.js';
+export { rewriteEncoderAttention, type EncoderAttentionRewrite } from './families/whisper/encoder-attention-rewrite.js';
+export { openRewrittenEncoder, type RewrittenEncoder } from './families/whisper/encoder-session.js';
 export {
   SPEECH_PAD,
   transcribeChunks,

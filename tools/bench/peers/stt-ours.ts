@@ -17,6 +17,8 @@ const stt = await loadSpeechToText(process.env.BENCH_MODEL as string, {
   vad: false,
   intraOpThreads: threads,
   interOpThreads: 1,
+  // BENCH_ENCODER_ATTENTION=1: fuse the int8 encoder's self-attention too (opt-in, docs/speech.md).
+  ...(process.env.BENCH_ENCODER_ATTENTION === '1' ? { rewriteGraph: { encoderAttention: true } } : {}),
 });
 const vad = await loadVad(undefined, { intraOpThreads: 1, interOpThreads: 1 });
 const phases = { encoderMs: 0, decoderMs: 0, decoderRuns: 0 };

@@ -11,6 +11,7 @@ import { findVadFile, sileroOn } from '../vad/load-vad.js';
 import { WhisperSpeechToText, type OpenedWhisper, type WhisperTranscribeOptions } from './backend.js';
 import { parseWhisperConfig } from './config.js';
 import { openBroadcastDecoder } from './broadcast-decoder.js';
+import { openRewrittenEncoder } from './encoder-session.js';
 import { WhisperRunner, type WhisperSessions } from './runner.js';
 import { WhisperTokenizer } from './tokenizer.js';
 import { WhisperPipeline } from './transcribe.js';
@@ -25,11 +26,22 @@ export interface WhisperLoaderOptions extends LoaderOptions {
   /** Default transcription options (per-call options override them). */
   readonly defaults?: WhisperTranscribeOptions;
   /**
-   * Rewrite the cached decoder's cross-attention to broadcast one copy of the encoder K/V over the beams (see
-   * `rewriteCrossAttention`; kept only when its logits are bit-identical to the original graph's on probe steps).
-   * Default true.
+   * Load-time graph rewrites (true: all, false: none; default true). `crossAttention`: the cached decoder's
+   * cross-attention broadcasts one copy of the encoder K/V over the beams (see `rewriteCrossAttention`; kept only
+   * when its logits are bit-identical to the original graph's on probe steps). `encoderAttention`: the encoder's
+   * self-attention blocks run as fused `MultiHeadAttention` nodes on onnxruntime (see `rewriteEncoderAttention`;
+   * kept only when its output matches the original's on a probe, see `openRewrittenEncoder`); by default only for
+   * float graphs, `true` also for dynamically quantized (int8) ones, whose outputs then move by int8 rounding.
    */
-  readonly rewriteGraph?: boolean;
+  readonly rewriteGraph?: boolean | WhisperGraphRewrites;
+}
+
+/** Which of the load-time graph rewrites of {@link WhisperLoaderOptions.rewriteGraph} to make (each default true). */
+export interface WhisperGraphRewrites {
+  /** Default true. */
+  readonly crossAttention?: boolean;
+  /** Default `'float'`: float graphs only; `true`: quantized ones too; `false`: none. */
+  readonly encoderAttention?: boolean | 'float';
 }
 
 /** The model files of a Whisper export, found at the folder root or under `onnx/`. */
@@ -171,12 +183,24 @@ export async function loadSpeechToText(path: string, options: WhisperLoaderOptio
       await Promise.all(opened.map((s) => s.dispose()));
     };
     try {
-      const encoder = await session(files.encoder);
+      let encoder = await session(files.encoder);
+      const rewrites = options.rewriteGraph ?? true;
+      const rewrite = (which: keyof WhisperGraphRewrites): boolean =>
+        typeof rewrites === 'boolean' ? rewrites : rewrites[which] !== false;
+      if (rewrite('encoderAttention')) {
+        const quantized = typeof rewrites === 'object' && rewrites.encoderAttention === true;
+        const fused = await openRewrittenEncoder(runtime, files.encoder, encoder, config.nMels, { quantized });
+        if (fused.session !== encoder) {
+          opened.splice(opened.indexOf(encoder), 1, fused.session);
+          await encoder.dispose();
+          encoder = fused.session;
+        }
+      }
       const decoder = await session(files.decoder);
       const decoderWithPast = files.decoderWithPast ? await session(files.decoderWithPast) : undefined;
       let sessions: WhisperSessions = { encoder, decoder, ...(decoderWithPast ? { decoderWithPast } : {}) };
       let broadcastEncoderKv = false;
-      if (options.rewriteGraph !== false && (files.merged || decoderWithPast)) {
+      if (rewrite('crossAttention') && (files.merged || decoderWithPast)) {
         const b = await openBroadcastDecoder(runtime, files.decoderWithPast ?? files.decoder, sessions, config.dModel);
         if (b.replaced) {
           opened.splice(opened.indexOf(b.replaced), 1, b.sessions.decoderWithPast ?? b.sessions.decoder);
