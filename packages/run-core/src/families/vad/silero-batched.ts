@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import { decodeOnnxModel } from '../../io/onnx-decode.js';
 
 /**
  * Silero VAD (v5/v6 ONNX) split in two graphs that take many windows per run: the same weights and operators as
@@ -83,12 +84,8 @@ function sixteenKBranch(g: Graph): Graph | undefined {
  */
 export function buildBatchedSilero(bytes: Uint8Array): BatchedSileroModels | undefined {
   const { onnx } = onnxProto;
-  let model: Model;
-  try {
-    model = onnx.ModelProto.decode(bytes) as unknown as Model;
-  } catch {
-    return undefined;
-  }
+  const model = decodeOnnxModel<Model>(bytes);
+  if (!model) return undefined;
   const branch = model.graph ? sixteenKBranch(model.graph) : undefined;
   if (!branch) return undefined;
   const producer = new Map<string, Node>();

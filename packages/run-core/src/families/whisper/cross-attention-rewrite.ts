@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import { decodeOnnxModel } from '../../io/onnx-decode.js';
 
 /**
  * Rewrites the cross-attention of a Whisper decoder's cached steps (the `use_cache_branch` branch of a merged
@@ -250,12 +251,8 @@ function pruneDead(g: Graph): void {
  */
 export function rewriteCrossAttention(bytes: Uint8Array): CrossAttentionRewrite | undefined {
   const { onnx } = onnxProto;
-  let model: Model;
-  try {
-    model = onnx.ModelProto.decode(bytes) as unknown as Model;
-  } catch {
-    return undefined;
-  }
+  const model = decodeOnnxModel<Model>(bytes);
+  if (!model) return undefined;
   const top = model.graph;
   if (!top) return undefined;
   const graphs: Graph[] = [top];

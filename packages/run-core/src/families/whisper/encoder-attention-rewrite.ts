@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import { decodeOnnxModel } from '../../io/onnx-decode.js';
 
 /**
  * Rewrites each self-attention block of a Whisper encoder export (Optimum / transformers.js, fp32 or dynamically
@@ -211,12 +212,8 @@ function pruneDead(g: Graph): void {
  * r?.layers; // 4 for tiny
  */
 export function rewriteEncoderAttention(bytes: Uint8Array): EncoderAttentionRewrite | undefined {
-  let model: Model;
-  try {
-    model = onnxProto.onnx.ModelProto.decode(bytes) as unknown as Model;
-  } catch {
-    return undefined;
-  }
+  const model = decodeOnnxModel<Model>(bytes);
+  if (!model) return undefined;
   const g = model.graph;
   if (!g || g.initializer.some((t) => t.dataLocation === EXTERNAL)) return undefined;
   if (g.node.some((n) => n.attribute.some((a) => a.g || (a.graphs?.length ?? 0) > 0))) return undefined;
