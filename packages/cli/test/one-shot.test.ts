@@ -177,7 +177,9 @@ describe.skipIf(!existsSync(VOICE))(
       for (const format of ['wav', 'mp3', 'flac']) {
         const t = await cli(['transcribe', join(dir, `fox.${format}`), '--model', WHISPER]);
         expect(t.code, t.stderr).toBe(0);
-        expect(t.stdout.toLowerCase(), format).toMatch(/quick brown fox.*lazy dog/);
+        // Piper's noise makes every synthesis differ: "quick" comes back as "quit" now and then (1 of 3 in one CI
+        // run, 0 of 10 in-process), so the check stops at the words that always survive.
+        expect(t.stdout.toLowerCase(), format).toMatch(/brown fox.*lazy dog/);
       }
     });
 
