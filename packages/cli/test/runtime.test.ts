@@ -92,7 +92,7 @@ describe('--runtime and /health (real server on loopback, real YOLOX-Nano)', () 
   });
 
   it.runIf(process.platform !== 'darwin')(
-    'auto picks onnx off macOS even when the folder holds a converted CoreML model',
+    'auto picks onnx off macOS even when the folder holds a converted CoreML model [off macOS only; on macOS run-coreml test/darwin runs the real addon instead]',
     async () => {
       const dir = join(tmp, 'yolox-both');
       mkdirSync(join(dir, 'yolox_nano.mlpackage', 'Data'), { recursive: true });
@@ -102,7 +102,7 @@ describe('--runtime and /health (real server on loopback, real YOLOX-Nano)', () 
   );
 
   it.runIf(process.platform !== 'darwin')(
-    'coreml off macOS: serve and detect exit 8 with the typed error that names run-onnx, and the cli flag to use',
+    'coreml off macOS: serve and detect exit 8 with the typed error that names run-onnx, and the cli flag to use [off macOS only; on macOS run-coreml test/darwin runs the real addon instead]',
     async () => {
       await expect(
         startServer({ models: [{ task: 'detect', name: 'y', path: yolox }], runtime: 'coreml', port: 0 }),

@@ -120,7 +120,7 @@ describe('session option helpers', () => {
 });
 
 describe.skipIf(!existsSync(realVoice))(
-  `real voice en_US-joe-medium at two threads${existsSync(realVoice) ? '' : ' (skipped: run tools/fetch-test-voices.sh)'}`,
+  `real voice en_US-joe-medium at two threads${existsSync(realVoice) ? '' : ' (skipped: run tools/fetch-test-voices.sh, which CI runs; the fixture-voice tests above run instead)'}`,
   () => {
     it('the graph picked for two threads speaks the unmodified graph’s audio, up to float rounding', async () => {
       const bytes = new Uint8Array(readFileSync(realVoice));
