@@ -187,8 +187,9 @@ export async function loadSpeechToText(path: string, options: WhisperLoaderOptio
       const rewrites = options.rewriteGraph ?? true;
       const rewrite = (which: keyof WhisperGraphRewrites): boolean =>
         typeof rewrites === 'boolean' ? rewrites : rewrites[which] !== false;
-      if (rewrite('encoderAttention')) {
-        const quantized = typeof rewrites === 'object' && rewrites.encoderAttention === true;
+      const quantized = typeof rewrites === 'object' && rewrites.encoderAttention === true;
+      // An int8 file is dynamically quantized: unless asked for, skip parsing and rewriting what would be refused.
+      if (rewrite('encoderAttention') && (quantized || files.dtype !== 'int8')) {
         const fused = await openRewrittenEncoder(runtime, files.encoder, encoder, config.nMels, { quantized });
         if (fused.session !== encoder) {
           opened.splice(opened.indexOf(encoder), 1, fused.session);
