@@ -96,6 +96,34 @@ describe('decodeAudio: WAV', () => {
     });
   }
 
+  it("16-bit and 32-bit float samples are exactly wavefile's (mono, stereo, extremes, a trailing partial frame)", async () => {
+    for (const bitDepth of ['16', '32f'] as const) {
+      for (const n of [1, 2]) {
+        const chs = Array.from({ length: n }, (_, c) =>
+          tone(16000, 0.05).map((x, i) => (i % 50 === 0 ? 1 : x * (c + 1) * 0.4)),
+        );
+        (chs[0] as Float32Array)[3] = -1;
+        const bytes = new Uint8Array(makeWav(chs, 16000, bitDepth));
+        // A data chunk one byte longer than whole frames (the RIFF sizes grown to match).
+        const odd = new Uint8Array(bytes.length + 1);
+        odd.set(bytes);
+        const v = new DataView(odd.buffer);
+        v.setUint32(4, v.getUint32(4, true) + 1, true);
+        v.setUint32(40, v.getUint32(40, true) + 1, true);
+        for (const file of [bytes, odd]) {
+          const d = await decodeAudio(file);
+          const w = new WaveFile(file);
+          const raw = w.getSamples(false, Float64Array) as unknown as Float64Array | Float64Array[];
+          const want = (Array.isArray(raw) ? raw : [raw]).map((ch) =>
+            Float32Array.from(ch, (x) => (bitDepth === '16' ? x / 32768 : x)),
+          );
+          expect(d.channels).toHaveLength(n);
+          for (let c = 0; c < n; c++) expect(d.channels[c]).toEqual(want[c]);
+        }
+      }
+    }
+  });
+
   it('decodes a 6-channel WAV and reads the WAV it encodes back', async () => {
     const chs = Array.from({ length: 6 }, (_, c) => tone(16000, 0.05).map((x) => x * (c + 1) * 0.1));
     const d = await decodeAudio(makeWav(chs, 16000, '16'));
