@@ -20,7 +20,7 @@ import {
   type TaskBackends,
 } from '@llama-pajamas/run-server';
 import { createModelResolver, type CliModelResolver } from './model-refs.js';
-import { checkWorkers, loadInWorkerThreads } from './workers.js';
+import { checkThreads, checkWorkers, loadInWorkerThreads } from './workers.js';
 import {
   COMPUTE_UNITS,
   loadOnRuntime,
@@ -118,6 +118,7 @@ async function onRuntime<K extends 'vision' | 'stt' | 'tts'>(
 ): Promise<Loaded<K>> {
   const runtime = await pickRuntime(spec.runtime ?? config.runtime ?? 'auto', spec.path);
   const threads = spec.threads ?? config.threads;
+  if (threads !== undefined) checkThreads(threads);
   // ONNX's intra-op threads (CoreML has no such setting).
   if (threads !== undefined && runtime === 'onnx' && options.intraOpThreads === undefined) {
     options = { ...options, intraOpThreads: threads };
@@ -303,10 +304,14 @@ export async function readConfigFile(path: string): Promise<ServeConfig> {
         ...(m.workers !== undefined
           ? { workers: checkWorkers(m.workers, `${path}: "workers" of '${m.name ?? spec.name}'`) }
           : {}),
-        ...(m.threads !== undefined ? { threads: m.threads } : {}),
+        ...(m.threads !== undefined
+          ? { threads: checkThreads(m.threads, `${path}: "threads" of '${m.name ?? spec.name}'`) }
+          : {}),
       });
     }
   }
+  if (c.workers !== undefined) checkWorkers(c.workers, `${path}: "workers"`);
+  if (c.threads !== undefined) checkThreads(c.threads, `${path}: "threads"`);
   if (c.runtime !== undefined) checkChoice(path, 'runtime', c.runtime, RUNTIME_CHOICES);
   if (c.computeUnits !== undefined) checkChoice(path, 'computeUnits', c.computeUnits, COMPUTE_UNITS);
   return { ...c, models };

@@ -23,6 +23,17 @@ export function checkWorkers(value: unknown, where = 'workers'): number {
 }
 
 /**
+ * Checks a `threads` value (`--threads`, or `"threads"` in the config file, top-level or per model): an integer
+ * 1-64. Throws `ERR_RUN_INVALID_ARGUMENT` otherwise.
+ */
+export function checkThreads(value: unknown, where = 'threads'): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 64) {
+    throw invalidParameter(where, 'an integer from 1 to 64', value);
+  }
+  return value;
+}
+
+/**
  * Loads an image or speech model in `workers` worker threads on onnxruntime (run-onnx's loader in each, with the
  * cli's per-model options as they are: `intraOpThreads` is then per worker). CoreML is refused: its sessions are
  * native objects of the main thread's addon.

@@ -106,7 +106,19 @@ describe('llama-pajamas serve --workers', () => {
       workers: 1,
       models: [{ task: 'detect', workers: 2, threads: 1 }],
     });
-    writeFileSync(file, JSON.stringify({ models: [{ task: 'detect', path: yolox, workers: -1 }] }));
-    await expect(readConfigFile(file)).rejects.toMatchObject({ code: 'ERR_RUN_INVALID_ARGUMENT' });
+    for (const bad of [
+      { models: [{ task: 'detect', path: yolox, workers: -1 }] },
+      { models: [{ task: 'detect', path: yolox, threads: 0 }] },
+      { models: [{ task: 'detect', path: yolox, threads: 1.5 }] },
+      { threads: 65, models: [] },
+      { threads: '2', models: [] },
+      { workers: 65, models: [] },
+    ]) {
+      writeFileSync(file, JSON.stringify(bad));
+      await expect(readConfigFile(file), JSON.stringify(bad)).rejects.toMatchObject({
+        code: 'ERR_RUN_INVALID_ARGUMENT',
+        message: expect.stringContaining(file),
+      });
+    }
   });
 });
