@@ -7,6 +7,7 @@ import { openRewrittenEncoder, rewriteEncoderAttention } from '@llama-pajamas/ru
 import { ONNX_FILES, onnxBackend } from '../src/backend.js';
 import { loadSpeechToText } from '../src/speech/whisper.js';
 import { asset } from '../../../tools/test/assets.js';
+import { normalizeWords, wordEdits, wordErrors } from '../../../tools/test/wer.mjs';
 
 // Provenance: tools/fixtures/models/MANIFEST.json (whisper-tiny, whisper-tiny-split: architecture-true random
 // weights made by tools/fixtures/generate.py; whisper-tiny.en-int8: the real Whisper tiny.en); speech:
@@ -117,25 +118,50 @@ describe('Whisper encoder rewrite: self-attention as one MultiHeadAttention node
       await fused.unload();
     });
 
-    it('fuses the int8 encoder only when asked (by default it is left as exported)', async () => {
+    it("fuses the int8 encoder by default; 'float' and false leave it as exported", async () => {
       const a = encoderOf(original) as unknown as { name?: string };
       const b = encoderOf(fused) as unknown as { name?: string };
       expect(a.name).toBe('encoder_model_quantized.onnx');
       expect(b.name).toBe('encoder_model_quantized.onnx (fused attention)');
-      const plain = await loadSpeechToText(INT8, { vad: false });
-      expect((encoderOf(plain) as unknown as { name?: string }).name).toBe('encoder_model_quantized.onnx');
-      await plain.unload();
+      for (const [rewriteGraph, name] of [
+        [undefined, 'encoder_model_quantized.onnx (fused attention)'],
+        [{ encoderAttention: 'float' }, 'encoder_model_quantized.onnx'],
+        [false, 'encoder_model_quantized.onnx'],
+      ] as const) {
+        const stt = await loadSpeechToText(INT8, {
+          vad: false,
+          ...(rewriteGraph === undefined ? {} : { rewriteGraph }),
+        });
+        expect((encoderOf(stt) as unknown as { name?: string }).name, JSON.stringify(rewriteGraph)).toBe(name);
+        await stt.unload();
+      }
     }, 120_000);
 
-    it('plain transcripts of the five clips are identical, greedy and beam 5', async () => {
-      for (const clip of CLIPS) {
-        const file = join(SPEECH, clip);
-        for (const beamSize of [1, 5]) {
+    it('transcribes the five clips as accurately, greedy and beam 5 (within two words of the exported graph)', async () => {
+      // Not identical by construction: int8 rounding of activations moves with the summation order. Over 898 s of
+      // speech (tools/bench/stt-wer.ts) about one transcript in ten differed by a word or a comma, at the same WER;
+      // on this machine the five clips come out identical. A wrong fusion would garble every clip.
+      const refs = new Map(
+        readFileSync(join(SPEECH, 'transcripts.tsv'), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('\t') as [string, string]),
+      );
+      for (const beamSize of [1, 5]) {
+        let between = 0;
+        let errorsExported = 0;
+        let errorsFused = 0;
+        for (const clip of CLIPS) {
+          const file = join(SPEECH, clip);
           const want = await original.transcribe(file, { beamSize, temperature: 0 });
           const got = await fused.transcribe(file, { beamSize, temperature: 0 });
           expect(got.text.length).toBeGreaterThan(20);
-          expect(got.text).toBe(want.text);
+          between += wordEdits(normalizeWords(want.text), normalizeWords(got.text));
+          errorsExported += wordErrors(refs.get(clip) as string, want.text).edits;
+          errorsFused += wordErrors(refs.get(clip) as string, got.text).edits;
         }
+        expect(between, `beam ${beamSize}: words that differ between the two encoders`).toBeLessThanOrEqual(2);
+        expect(errorsFused, `beam ${beamSize}: word errors`).toBeLessThanOrEqual(errorsExported + 2);
       }
     }, 300_000);
   });

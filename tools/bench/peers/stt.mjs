@@ -10,6 +10,7 @@
  * own process); ratios are of medians. Run:
  *   bash tools/test/fetch-test-media.sh && bash tools/bench/peers/setup.sh
  *   node tools/bench/peers/stt.mjs   # BENCH_BEAMS=5,1 BENCH_AUDIO=clips,long BENCH_VAD=1 BENCH_THREADS=1 BENCH_ROUNDS=5
+ * (BENCH_ENCODER_ATTENTION=float: our int8 encoder as exported instead of fused, see docs/speech.md)
  */
 import { readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';

@@ -73,8 +73,10 @@ function relativeRms(a: Float32Array, b: Float32Array): number {
  * ({@link rewriteEncoderAttention}), runs it and the original on a probe and keeps the rewritten session when
  * its output matches (float graphs: relative RMS ≤ 1e-4; quantized ones, only with `quantized: true`: within
  * 1.5× the original's own difference under a 1e-5 nudge of its input), else disposes it and returns the
- * original session. Quantized graphs are left alone by default: int8 rounding of activations turns the new
- * summation order into small differences that can flip a close decision (a timestamp token on one test clip).
+ * original session. Quantized graphs are fused only with `quantized: true` (the Whisper loader passes it unless
+ * `rewriteGraph: { encoderAttention: 'float' }`): int8 rounding of activations turns the new summation order into
+ * small differences that can flip a close decision (a word or a comma in about one transcript in ten, at the same
+ * word error rate: tools/bench/stt-wer.ts).
  */
 export async function openRewrittenEncoder(
   runtime: LoaderRuntime,
