@@ -97,6 +97,8 @@ for (const f of Object.keys(ref)) {
   fusedWordsDiffer += wordEdits(normalizeWords(r.text), normalizeWords(f2.text));
 }
 out.whisperFusedWordsDiffer = fusedWordsDiffer;
+// Whether the load-time check kept the fusion on this CPU (the encoder session's name says "(fused attention)").
+out.whisperFusedEncoder = fused.pipeline.runner.sessions.encoder.name;
 check(fusedWordsDiffer <= 2, 'whisper int8: the fused encoder (default) within 2 words of the exported one, greedy');
 await fused.unload();
 out.whisperTextSame = `${textSame}/${Object.keys(ref).length}`;
