@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto';
-import { decodeOnnxModel } from '../../io/onnx-decode.js';
+import { decodeOnnxModel, type OnnxNodeView, type OnnxTensorView } from '../../io/onnx-decode.js';
 
 /**
  * Silero VAD (v5/v6 ONNX) split in two graphs that take many windows per run: the same weights and operators as
@@ -18,26 +18,9 @@ export interface BatchedSileroModels {
   readonly hidden: number;
 }
 
-/** The few fields of decoded ONNX messages read here (protobufjs fills repeated fields with arrays). */
-interface TensorProto {
-  dataType?: number | null;
-  dims: (number | { toString(): string })[];
-  rawData?: Uint8Array | null;
-  floatData?: number[] | null;
-  int64Data?: (number | { toString(): string })[] | null;
-}
-interface Attribute {
-  name?: string | null;
-  t?: TensorProto | null;
-  g?: Graph | null;
-  graphs?: Graph[] | null;
-}
-interface Node {
-  opType?: string | null;
-  input: string[];
-  output: string[];
-  attribute: Attribute[];
-}
+/** The fields of decoded ONNX messages read here (see `OnnxNodeView`). */
+type TensorProto = OnnxTensorView;
+type Node = OnnxNodeView<Graph>;
 interface Graph {
   node: Node[];
   output: { name?: string | null }[];

@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto';
-import { decodeOnnxModel } from '../../io/onnx-decode.js';
+import { decodeOnnxModel, type OnnxNodeView } from '../../io/onnx-decode.js';
 
 /**
  * Rewrites the cross-attention of a Whisper decoder's cached steps (the `use_cache_branch` branch of a merged
@@ -22,23 +22,8 @@ export interface CrossAttentionRewrite {
   readonly layers: number;
 }
 
-/** The fields of decoded ONNX messages used here (protobufjs fills repeated fields with arrays). */
-interface Attribute {
-  name?: string | null;
-  i?: unknown;
-  ints?: unknown[] | null;
-  t?: { dims?: unknown[]; dataType?: number | null; rawData?: Uint8Array | null; int64Data?: unknown[] | null } | null;
-  g?: Graph | null;
-  graphs?: Graph[] | null;
-}
-interface Node {
-  name?: string | null;
-  opType?: string | null;
-  domain?: string | null;
-  input: string[];
-  output: string[];
-  attribute: Attribute[];
-}
+/** The fields of decoded ONNX messages used here (see `OnnxNodeView`). */
+type Node = OnnxNodeView<Graph>;
 interface ValueInfo {
   name?: string | null;
   type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown }[] } | null } | null } | null;

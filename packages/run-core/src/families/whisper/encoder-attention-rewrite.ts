@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto';
-import { decodeOnnxModel } from '../../io/onnx-decode.js';
+import { decodeOnnxModel, type OnnxNodeView, type OnnxTensorView } from '../../io/onnx-decode.js';
 
 /**
  * Rewrites each self-attention block of a Whisper encoder export (Optimum / transformers.js, fp32 or dynamically
@@ -23,32 +23,9 @@ export interface EncoderAttentionRewrite {
   readonly quantized: boolean;
 }
 
-/** The fields of decoded ONNX messages used here (protobufjs fills repeated fields with arrays). */
-interface Tensor {
-  dims?: unknown[];
-  dataType?: number | null;
-  rawData?: Uint8Array | null;
-  floatData?: number[] | null;
-  int64Data?: unknown[] | null;
-  name?: string | null;
-  dataLocation?: number | null;
-}
-interface Attribute {
-  name?: string | null;
-  i?: unknown;
-  ints?: unknown[] | null;
-  t?: Tensor | null;
-  g?: unknown;
-  graphs?: unknown[] | null;
-}
-interface Node {
-  name?: string | null;
-  opType?: string | null;
-  domain?: string | null;
-  input: string[];
-  output: string[];
-  attribute: Attribute[];
-}
+/** The fields of decoded ONNX messages used here (see `OnnxNodeView`). */
+type Tensor = OnnxTensorView;
+type Node = OnnxNodeView<unknown>;
 interface Graph {
   node: Node[];
   output: { name?: string | null }[];
